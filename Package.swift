@@ -1,0 +1,80 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Our own targets treat warnings as errors; dependencies are left alone.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "Orchestrator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wf", targets: ["wf"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Steps, step lists, state, statuses, the process state machine, the runner, store protocols.
+        // Imports no database, HTTP or CLI library.
+        .target(
+            name: "WorkflowEngine",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The numbered SQL files, shipped as resources.
+        .target(
+            name: "Migrations",
+            path: "migrations",
+            exclude: ["README.md"],
+            resources: [.copy("sqlite")],
+            swiftSettings: strict
+        ),
+        // The SQLite store (and later PostgreSQL) and the migrator.
+        .target(
+            name: "Persistence",
+            dependencies: ["WorkflowEngine", "Migrations", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Workflows shipped with the product, one file per workflow.
+        .target(
+            name: "Workflows",
+            dependencies: ["WorkflowEngine"],
+            path: "Workflows",
+            swiftSettings: strict
+        ),
+        // Helpers for tests: temporary stores, scripted workflows, a manual clock.
+        .target(
+            name: "WorkflowTestKit",
+            dependencies: ["WorkflowEngine", "Persistence"],
+            swiftSettings: strict
+        ),
+        // The command-line tool: the only place where everything is wired together.
+        .executableTarget(
+            name: "wf",
+            dependencies: [
+                "WorkflowEngine", "Persistence", "Workflows",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkflowEngineTests",
+            dependencies: ["WorkflowEngine", "WorkflowTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PersistenceTests",
+            dependencies: ["Persistence", "WorkflowEngine", "WorkflowTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "wfTests",
+            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

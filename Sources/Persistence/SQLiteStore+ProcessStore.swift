@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import WorkflowEngine
+
+extension SQLiteStore: ProcessStore {
+    public func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws {
+        let stored = Dictionary(uniqueKeysWithValues: try await self.workflows().map { ($0.name, $0) })
+        let changed = workflows.filter { workflow in
+            guard let row = stored[workflow.name] else { return true }
+            return row.target != workflow.target || row.description != workflow.description
+        }
+        guard !changed.isEmpty else { return }
+        try await pool.write { db in
+            for workflow in changed {
+                try db.execute(
+                    sql: """
+                        INSERT INTO workflows (workflow_id, name, target, description, created_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (name) DO UPDATE SET target = excluded.target, description = excluded.description, deleted_at = NULL
+                        """,
+                    arguments: [UUID().uuidString.lowercased(), workflow.name, workflow.target.rawValue, workflow.description, now])
+            }
+        }
+    }
+
+    public func workflows() async throws -> [WorkflowRow] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, target, description, created_at FROM workflows WHERE deleted_at IS NULL ORDER BY name")
+                .map { row in
+                    let target: String = row["target"]
+                    return WorkflowRow(
+                        name: row["name"], target: WorkflowTarget(rawValue: target) ?? .system, description: row["description"],
+                        createdAt: row["created_at"])
+                }
+        }
+    }
+
+    public func insertProcess(_ process: ProcessRecord, input: InputStateRecord) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, created_by, is_task,
+                        started_at, last_modified_at, lease_owner, lease_expires_at)
+                    SELECT ?, workflow_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM workflows WHERE name = ?
+                    """
+            ).execute(arguments: [
+                process.processID.description, process.workflowVersion, process.status.rawValue, process.lastStep?.rawValue,
+                process.state.json.jsonText, process.createdBy, process.isTask, process.startedAt, process.lastModifiedAt,
+                process.leaseOwner, process.leaseExpiresAt, process.workflowName,
+            ])
+            guard db.changesCount == 1 else {
+                throw PersistenceError(
+                    .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(self.path)", database: self.path)
+            }
+            try Self.insert(input, db)
+        }
+    }
+
+    public func acquire(_ request: LeaseRequest) async throws -> ProcessRecord? {
+        try await pool.write { db -> ProcessRecord? in
+            let statuses = request.from.map(\.rawValue).sorted()
+            var sql = """
+                UPDATE processes SET last_status = 'running', lease_owner = ?, lease_expires_at = ?, last_modified_at = ?,
+                    state = COALESCE(?, state), form = NULL, failed_reason = NULL, next_retry_at = NULL
+                WHERE process_id = ? AND last_status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))
+                    AND (lease_owner IS NULL OR lease_expires_at < ?)
+                """
+            var arguments: StatementArguments = [
+                request.owner, request.leaseExpiresAt, request.now, request.state?.json.jsonText, request.processID.description,
+            ]
+            arguments += StatementArguments(statuses)
+            arguments += [request.now]
+            if let dueBy = request.dueBy {
+                sql += " AND next_retry_at <= ?"
+                arguments += [dueBy]
+            }
+            try db.execute(sql: sql, arguments: arguments)
+            guard db.changesCount == 1 else { return nil }
+            if let log = request.log { try Self.insert(log, db) }
+            if let input = request.input { try Self.insert(input, db) }
+            return try Self.fetchProcess(request.processID, db)
+        }
+    }
+
+    public func renewLease(_ processID: ProcessID, owner: String, until: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.cachedStatement(sql: "UPDATE processes SET lease_expires_at = ? WHERE process_id = ? AND lease_owner = ?")
+                .execute(arguments: [until, processID.description, owner])
+            return db.changesCount == 1
+        }
+    }
+
+    public func commitStep(_ commit: StepCommit) async throws {
+        let stateText = commit.state.json.jsonText
+        let formText = try commit.form.map { try JSONValue(encoding: $0).jsonText }
+        try await pool.write { db in
+            // The fence: only the lease holder of a running process may write its steps.
+            try db.cachedStatement(
+                sql: """
+                    UPDATE processes SET last_status = ?, last_step = ?, state = ?, form = ?, failed_reason = ?, next_retry_at = ?,
+                        lease_owner = CASE WHEN ? IS NULL THEN NULL ELSE lease_owner END, lease_expires_at = ?, last_modified_at = ?
+                    WHERE process_id = ? AND lease_owner = ? AND last_status = 'running'
+                    """
+            ).execute(arguments: [
+                commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason, commit.nextRetryAt,
+                commit.leaseExpiresAt, commit.leaseExpiresAt, commit.step.completedAt, commit.step.processID.description, commit.owner,
+            ])
+            guard db.changesCount == 1 else {
+                throw WorkflowError(
+                    .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
+                    processID: commit.step.processID, step: commit.step.key)
+            }
+            try Self.insert(commit.step, stateText: stateText, db)
+        }
+    }
+
+    public func abort(_ processID: ProcessID, reason: String, log: StepRecord) async throws -> ProcessRecord? {
+        try await pool.write { db -> ProcessRecord? in
+            try db.execute(
+                sql: """
+                    UPDATE processes SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
+                        form = NULL, failed_reason = ?, last_modified_at = ?
+                    WHERE process_id = ? AND last_status NOT IN ('completed', 'aborted')
+                    """, arguments: [reason, log.completedAt, processID.description])
+            guard db.changesCount == 1 else { return nil }
+            try Self.insert(log, db)
+            return try Self.fetchProcess(processID, db)
+        }
+    }
+
+    public func runnableProcesses(now: Date, limit: Int) async throws -> [ProcessRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: Self.selectProcess + """
+                     WHERE (p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < ?))
+                        OR (p.last_status = 'waiting' AND p.next_retry_at <= ?)
+                    ORDER BY p.last_modified_at LIMIT ?
+                    """, arguments: [now, now, limit]
+            ).map(Self.processRecord)
+        }
+    }
+
+    public func process(_ processID: ProcessID) async throws -> ProcessRecord? {
+        try await pool.read { db in try Self.fetchProcess(processID, db) }
+    }
+
+    public func processes(_ filter: ProcessFilter) async throws -> [ProcessRecord] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if !filter.statuses.isEmpty {
+                let statuses = filter.statuses.map(\.rawValue).sorted()
+                conditions.append("p.last_status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
+                arguments += StatementArguments(statuses)
+            }
+            if let workflow = filter.workflow {
+                conditions.append("w.name = ?")
+                arguments += [workflow]
+            }
+            let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            arguments += [filter.limit]
+            return try Row.fetchAll(db, sql: Self.selectProcess + whereClause + " ORDER BY p.started_at DESC, p.process_id LIMIT ?", arguments: arguments)
+                .map(Self.processRecord)
+        }
+    }
+
+    public func steps(of processID: ProcessID) async throws -> [StepRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT stepid, process_id, name, status, state, created_by, started_at, completed_at, retries, next_retry_at,
+                        failed_reason, error_type, details
+                    FROM process_steps WHERE process_id = ? ORDER BY seq
+                    """, arguments: [processID.description]
+            ).map(Self.stepRecord)
+        }
+    }
+
+    public func inputStates(of processID: ProcessID) async throws -> [InputStateRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT process_id, input_state, input_type, created_by, input_time FROM input_states WHERE process_id = ? ORDER BY input_time, rowid",
+                arguments: [processID.description]
+            ).map { row in
+                let kind: String = row["input_type"]
+                return InputStateRecord(
+                    processID: try Self.processID(row["process_id"]), input: try Self.state(row["input_state"]),
+                    kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"])
+            }
+        }
+    }
+
+    public func processIDs(withPrefix prefix: String, limit: Int) async throws -> [ProcessID] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT process_id FROM processes WHERE process_id LIKE ? ORDER BY process_id LIMIT ?",
+                arguments: [prefix.lowercased() + "%", limit]
+            ).compactMap(ProcessID.init)
+        }
+    }
+}

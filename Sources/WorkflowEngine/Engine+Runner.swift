@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+
+extension Engine {
+    /// Runs `process` (already owned by this runner) from the step at `start` until it
+    /// stops, renewing the lease in the background. Each step's result commits in one
+    /// transaction with the process row; a result whose commit is refused (lease lost,
+    /// process aborted) is dropped.
+    func drive(_ process: ProcessRecord, workflow: WorkflowDefinition, from start: Int, attempt: Int, user: String) async throws
+        -> ProcessOutcome
+    {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await heartbeat(process.processID) }
+            defer { group.cancelAll() }
+            return try await runSteps(process, workflow: workflow, from: start, attempt: attempt, user: user)
+        }
+    }
+
+    private func heartbeat(_ processID: ProcessID) async {
+        while !Task.isCancelled {
+            do {
+                try await environment.sleep(configuration.heartbeatInterval)
+                let until = environment.now() + configuration.leaseDuration
+                if try await !store.renewLease(processID, owner: configuration.runnerID, until: until) {
+                    return
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                // A missed renewal is not fatal by itself: the commit fence catches a lost lease.
+                logger.warning("lease renewal failed", metadata: ["process.id": "\(processID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func runSteps(_ process: ProcessRecord, workflow: WorkflowDefinition, from start: Int, attempt: Int, user: String) async throws
+        -> ProcessOutcome
+    {
+        let steps = workflow.steps.steps
+        var current = process
+        var attempt = attempt
+        var index = start
+        if index >= steps.endIndex {
+            // Nothing left to run (the answered step was the last one): complete.
+            let now = environment.now()
+            let row = StepRecord(
+                stepID: environment.makeID(), processID: process.processID, key: "done", status: .complete, state: process.state,
+                createdBy: user, startedAt: now, completedAt: now)
+            let commit = StepCommit(step: row, owner: configuration.runnerID, status: .completed, state: process.state, leaseExpiresAt: nil)
+            return try await self.commit(commit, to: current)
+        }
+        while index < steps.endIndex {
+            let step = steps[index]
+            try Task.checkCancellation()
+            var commit = await execute(step, of: current, workflow: workflow, attempt: attempt, user: user)
+            // Stop without writing when shutting down: the lease expires and the step runs
+            // again elsewhere, which the re-runnable-steps rule makes safe.
+            try Task.checkCancellation()
+            if commit.status == .running && index + 1 == steps.endIndex {
+                commit.status = .completed
+                commit.leaseExpiresAt = nil
+            }
+            let outcome = try await self.commit(commit, to: current)
+            guard outcome.status == .running else { return outcome }
+            current.state = commit.state
+            current.lastStep = step.key
+            index += 1
+            attempt = 1
+        }
+        return ProcessOutcome(current)
+    }
+
+    /// Writes a step's commit; when the lease was lost, reports where the process is now.
+    private func commit(_ commit: StepCommit, to process: ProcessRecord) async throws -> ProcessOutcome {
+        var after = process
+        do {
+            try await store.commitStep(commit)
+        } catch let error as WorkflowError where error.code == .leaseLost {
+            logger.warning(
+                "step result dropped: the process was taken over or aborted",
+                metadata: ["process.id": "\(process.processID)", "step.name": "\(commit.step.key)"])
+            guard let now = try await store.process(process.processID) else { throw error }
+            return ProcessOutcome(now)
+        }
+        after.status = commit.status
+        after.state = commit.state
+        after.lastStep = commit.step.key
+        after.form = commit.form
+        after.failedReason = commit.failedReason
+        after.nextRetryAt = commit.nextRetryAt
+        if commit.status != .running {
+            logger.info(
+                "process stopped",
+                metadata: ["process.id": "\(process.processID)", "step.name": "\(commit.step.key)", "status": "\(commit.status.rawValue)"])
+        }
+        return ProcessOutcome(after)
+    }
+
+    /// Runs one step and turns whatever it did, returned or threw, into the commit to write.
+    private func execute(_ step: Step, of process: ProcessRecord, workflow: WorkflowDefinition, attempt: Int, user: String) async -> StepCommit {
+        var log = logger
+        log[metadataKey: "process.id"] = "\(process.processID)"
+        log[metadataKey: "workflow.name"] = "\(workflow.name)"
+        log[metadataKey: "step.name"] = "\(step.key)"
+        let context = StepContext(
+            processID: process.processID, workflow: workflow.name, step: step.key, state: process.state, user: user, attempt: attempt,
+            logger: log, environment: environment)
+        let started = environment.now()
+        let result: StepResult
+        var errorType: String?
+        var details: JSONValue?
+        var unreachable = false
+        do {
+            result = try await step.run(context)
+        } catch {
+            errorType = String(reflecting: type(of: error))
+            if let stepError = error as? StepError { details = stepError.details }
+            if let isUnreachable = Self.transience(of: error) {
+                unreachable = isUnreachable
+                result = .waiting(Self.describe(error))
+            } else {
+                result = .failed(Self.describe(error))
+            }
+        }
+        let finished = environment.now()
+        let leaseUntil = finished + configuration.leaseDuration
+        var row = StepRecord(
+            stepID: environment.makeID(), processID: process.processID, key: step.key, status: .success, state: process.state,
+            createdBy: user, startedAt: started, completedAt: finished, attempt: attempt, errorType: errorType, details: details)
+        func stop(_ status: ProcessStatus, _ stepStatus: StepStatus, reason: String?, form: Form? = nil, retryAt: Date? = nil) -> StepCommit {
+            row.status = stepStatus
+            row.failedReason = reason
+            row.nextRetryAt = retryAt
+            return StepCommit(
+                step: row, owner: configuration.runnerID, status: status, state: process.state, form: form, failedReason: reason,
+                nextRetryAt: retryAt, leaseExpiresAt: nil)
+        }
+        switch result {
+        case .success(let updates), .complete(let updates):
+            let reserved = process.state.reservedKeysChanged(by: updates)
+            guard reserved.isEmpty else {
+                return stop(.failed, .failed, reason: "step '\(step.key)': may not change \(reserved.joined(separator: ", ")) (set by the engine)")
+            }
+            let state = process.state.merging(updates)
+            row.state = state
+            let isComplete: Bool = if case .complete = result { true } else { false }
+            row.status = isComplete ? .complete : .success
+            return StepCommit(
+                step: row, owner: configuration.runnerID, status: isComplete ? .completed : .running, state: state,
+                leaseExpiresAt: isComplete ? nil : leaseUntil)
+        case .skipped:
+            row.status = .skipped
+            return StepCommit(step: row, owner: configuration.runnerID, status: .running, state: process.state, leaseExpiresAt: leaseUntil)
+        case .suspend(let form):
+            row.details = try? JSONValue(encoding: form)
+            return stop(.suspended, .suspend, reason: nil, form: form)
+        case .waiting(let message):
+            let policy = step.retryPolicy
+            if attempt < policy.maxAttempts {
+                let retryAt = finished + policy.delay(afterAttempt: attempt)
+                let reason = "step '\(step.key)': \(message) (attempt \(attempt) of \(policy.maxAttempts); next attempt after \(retryAt))"
+                return stop(.waiting, .waiting, reason: reason, retryAt: retryAt)
+            }
+            let reason = "step '\(step.key)': \(message) (gave up after \(attempt) attempts)"
+            return stop(unreachable ? .apiUnavailable : .failed, .failed, reason: reason)
+        case .failed(let message):
+            return stop(.failed, .failed, reason: "step '\(step.key)': \(message)")
+        case .abort(let message):
+            return stop(.aborted, .abort, reason: "step '\(step.key)': \(message)")
+        }
+    }
+
+    /// nil for a permanent error; for a transient one, whether the service could not be
+    /// reached at all (which ends as `api_unavailable` rather than `failed`).
+    static func transience(of error: any Error) -> Bool? {
+        if let classified = error as? any RetryClassifying {
+            return classified.isRetryable ? classified.isServiceUnreachable : nil
+        }
+        if let posix = error as? POSIXError {
+            switch posix.code {
+            case .ECONNREFUSED, .ECONNRESET, .EHOSTUNREACH, .ENETUNREACH, .ETIMEDOUT: return true
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    static func describe(_ error: any Error) -> String {
+        String(describing: error)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+
+/// The persisted name of a step, unique within its workflow. Resume and retry find the
+/// next step by this key, never by position.
+public struct StepKey: Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible, Comparable {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public static func < (lhs: StepKey, rhs: StepKey) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try String(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try rawValue.encode(to: encoder) }
+}
+
+/// What a step decided.
+public enum StepResult: Sendable {
+    /// Done; `updates` are merged shallowly into the state.
+    case success(State)
+    /// Nothing to do here (a condition was false); the process moves on.
+    case skipped
+    /// Ask a person: the process stops as `suspended` with this form until `resume`.
+    case suspend(Form)
+    /// A transient failure: park the process as `waiting` and try this step again later.
+    case waiting(String)
+    /// A permanent failure: the process stops as `failed`; `retry` runs this step again.
+    case failed(String)
+    /// Give up on the whole process: it becomes `aborted`.
+    case abort(String)
+    /// Finish the process now, successfully, skipping any remaining steps.
+    case complete(State)
+
+    public static var success: StepResult { .success(State()) }
+}
+
+/// How often and how patiently a step is retried after a transient failure.
+public struct RetryPolicy: Sendable, Hashable, Codable {
+    /// Attempts in all, the first one included.
+    public var maxAttempts: Int
+    /// Wait before the second attempt; each later wait is `multiplier` times longer, up to `maxDelay`.
+    public var initialDelay: Duration
+    public var multiplier: Double
+    public var maxDelay: Duration
+
+    public init(maxAttempts: Int = 5, initialDelay: Duration = .seconds(10), multiplier: Double = 2, maxDelay: Duration = .seconds(600)) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.initialDelay = initialDelay
+        self.multiplier = multiplier
+        self.maxDelay = maxDelay
+    }
+
+    public static let standard = RetryPolicy()
+    public static let never = RetryPolicy(maxAttempts: 1)
+
+    /// The wait after failed attempt number `attempt` (1-based).
+    public func delay(afterAttempt attempt: Int) -> Duration {
+        let factor = pow(multiplier, Double(max(0, attempt - 1)))
+        let seconds = min(initialDelay.seconds * factor, maxDelay.seconds)
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// One unit of work in a workflow: a key and a body from the current state to a result.
+public struct Step: Sendable {
+    public typealias Body = @Sendable (StepContext) async throws -> StepResult
+
+    public let key: StepKey
+    public var retryPolicy: RetryPolicy
+    /// When false for the current state the step is logged as `skipped` without running.
+    public var condition: (@Sendable (State) throws -> Bool)?
+    let body: Body
+
+    public init(_ key: StepKey, retry: RetryPolicy = .standard, body: @escaping Body) {
+        self.key = key
+        self.retryPolicy = retry
+        self.condition = nil
+        self.body = body
+    }
+
+    /// A step that always succeeds with the updates `body` returns.
+    public static func updating(_ key: StepKey, _ body: @escaping @Sendable (StepContext) async throws -> State) -> Step {
+        Step(key) { context in .success(try await body(context)) }
+    }
+
+    /// A step that stops the process until a person answers `form` (built from the state).
+    /// The answer, once valid, is merged into the state.
+    public static func inputStep(_ key: StepKey, form: @escaping @Sendable (StepContext) throws -> Form) -> Step {
+        Step(key, retry: .never) { context in .suspend(try form(context)) }
+    }
+
+    /// Runs the step's body; exposed for the runner only.
+    func run(_ context: StepContext) async throws -> StepResult {
+        if let condition, try !condition(context.state) { return .skipped }
+        return try await body(context)
+    }
+}
+
+/// What a step can see and use. Time, ids and the outside world come from here, so tests
+/// control them; steps never call `Date()`, `UUID()` or `Task.sleep` themselves.
+public struct StepContext: Sendable {
+    public let processID: ProcessID
+    public let workflow: String
+    public let step: StepKey
+    public let state: State
+    public let user: String
+    /// 1 on the first attempt of this step, 2 on the first retry, and so on.
+    public let attempt: Int
+    public let logger: Logger
+    let environment: EngineEnvironment
+
+    public func now() -> Date { environment.now() }
+    public func makeID() -> UUID { environment.makeID() }
+    public func sleep(for duration: Duration) async throws { try await environment.sleep(duration) }
+
+    /// Reads a typed key from the state.
+    public subscript<Value>(key: StateKey<Value>) -> Value {
+        get throws { try state.value(for: key) }
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+
+/// The numbered SQL files shipped with the program, by dialect.
+public enum MigrationFiles {
+    /// The folder holding one dialect's files (`sqlite`, later `postgres`).
+    public static func directory(for dialect: String) -> URL? {
+        Bundle.module.url(forResource: dialect, withExtension: nil)
+    }
+}
