@@ -101,9 +101,13 @@ public struct Engine: Sendable {
     /// Takes over processes whose runner died (lease expired) and `waiting` processes whose
     /// retry time has come, and runs each. Two runners never run the same process: the one
     /// that loses the race for a lease skips it.
-    public func recover(user: String, limit: Int = 100) async throws -> [ProcessOutcome] {
+    ///
+    /// With `includeDueRetries: false` only processes whose runner died are taken, as any
+    /// `wf` command does before its own work.
+    public func recover(user: String, includeDueRetries: Bool = true, limit: Int = 100) async throws -> [ProcessOutcome] {
         var outcomes: [ProcessOutcome] = []
-        for candidate in try await store.runnableProcesses(now: environment.now(), limit: limit) {
+        for candidate in try await store.runnableProcesses(now: environment.now(), limit: limit)
+        where includeDueRetries || candidate.status != .waiting {
             if let outcome = try await takeOver(candidate, user: user) {
                 outcomes.append(outcome)
             }

@@ -88,3 +88,18 @@ public struct Conditional: Sendable {
         StepList(list.steps.map { callAsFunction($0) })
     }
 }
+
+/// Step lists chain left to right: `begin >> a >> b >> done`.
+///
+/// The standard library's `>>` cannot be chained (it is non-associative), and a library may
+/// not declare it again for its importers (two declarations are ambiguous). In Swift 6 mode
+/// only a declaration in the same *file* shadows the standard one, so each file that writes
+/// a step list starts with this line:
+///
+/// ```swift
+/// infix operator >> : StepChainPrecedence
+/// ```
+precedencegroup StepChainPrecedence {
+    associativity: left
+    higherThan: AssignmentPrecedence
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Persistence
+import WorkflowEngine
+
+struct DB: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db", abstract: "Create or inspect the database schema.", subcommands: [Migrate.self, Status.self])
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations. Safe to run twice.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runCommand {
+                Runtime.bootstrapLogging()
+                let path = Runtime.databasePath(database)
+                let store = try SQLiteStore(path: path)
+                let applied = try await store.migrate()
+                if output.json {
+                    JSONValue.object([
+                        "database": .string(path),
+                        "applied": .array(applied.map { .string("\($0.version)_\($0.name)") }),
+                    ]).printJSON()
+                } else if applied.isEmpty {
+                    print("\(path): up to date, nothing to apply")
+                } else {
+                    for migration in applied { print("applied \(migration.version)_\(migration.name)") }
+                    print("\(path): up to date")
+                }
+                return 0
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the database in use and each migration: applied or pending.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runCommand {
+                Runtime.bootstrapLogging()
+                let path = Runtime.databasePath(database)
+                let store = try SQLiteStore(path: path)
+                let status = try await store.migrationStatus()
+                if output.json {
+                    JSONValue.object([
+                        "database": .string(path), "dialect": "sqlite",
+                        "migrations": .array(
+                            status.map { migration in
+                                .object([
+                                    "version": .string(migration.version), "name": .string(migration.name),
+                                    "state": .string(migration.state.rawValue), "applied_at": Rendering.timestamp(migration.appliedAt),
+                                ])
+                            }),
+                    ]).printJSON()
+                } else {
+                    print("database  \(path) (sqlite)")
+                    print(
+                        Rendering.table(
+                            ["VERSION", "NAME", "STATE", "APPLIED"],
+                            status.map { [$0.version, $0.name, $0.state.rawValue, $0.appliedAt.map(Rendering.shortTime) ?? "-"] }))
+                    let pending = status.filter { $0.state == .pending }.count
+                    if pending > 0 { print("\(pending) pending: run `wf db migrate`") }
+                    if status.contains(where: { $0.state == .modified }) {
+                        print("warning: an applied migration file changed since it was applied; add a new migration instead of editing one")
+                    }
+                }
+                return 0
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import WorkflowEngine
+
+struct Start: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a workflow and run it until it completes, suspends for input, or stops.",
+        discussion: "Answers to the workflow's initial form come from --input (a JSON object, or an array of one object per page) or, on a terminal, from prompts. Nothing is stored unless every answer is valid.")
+
+    @Argument(help: "The workflow's name (see `wf workflows`).") var workflow: String
+    @Option(name: .long, help: "Answers as JSON: a file, or - for standard input.") var input: String?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let definition = try runtime.engine.registry.workflow(named: workflow)
+            let answers = try Answers.collect(for: definition.initialForm, input: input, command: "wf start \(workflow)")
+            try await runtime.recoverStranded(user: actor.resolvedUser)
+            let outcome = try await runtime.engine.start(workflow, input: answers, user: actor.resolvedUser)
+            return OutcomeReport.print(outcome, json: output.json)
+        }
+    }
+}
+
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer the form a suspended process waits on, and run it on.",
+        discussion: "An invalid answer is refused with one line per field; the process stays suspended and nothing is stored.")
+
+    @Argument(help: "The process id, or a unique prefix of it.") var process: String
+    @Option(name: .long, help: "Answers as JSON: a file, or - for standard input.") var input: String?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let id = try await runtime.engine.resolve(process)
+            guard let record = try await runtime.store.process(id) else { throw CLIError("process \(id) does not exist") }
+            guard record.status.isResumable else {
+                throw CLIError("process \(id) is \(record.status.rawValue), not waiting for input; only suspended processes can be resumed")
+            }
+            let answers = try Answers.collect(for: record.form, input: input, command: "wf resume")
+            try await runtime.recoverStranded(user: actor.resolvedUser)
+            let outcome = try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser)
+            return OutcomeReport.print(outcome, json: output.json)
+        }
+    }
+}
+
+struct Retry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the failed (or waiting) step of a process again, with the state from before it.")
+
+    @Argument(help: "The process id, or a unique prefix of it.") var process: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let id = try await runtime.engine.resolve(process)
+            try await runtime.recoverStranded(user: actor.resolvedUser)
+            let outcome = try await runtime.engine.retry(id, user: actor.resolvedUser)
+            return OutcomeReport.print(outcome, json: output.json)
+        }
+    }
+}
+
+struct Abort: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop a process for good. Allowed unless it is completed or aborted already.")
+
+    @Argument(help: "The process id, or a unique prefix of it.") var process: String
+    @Option(name: .long, help: "Why, for the audit trail.") var reason: String?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let id = try await runtime.engine.resolve(process)
+            let outcome = try await runtime.engine.abort(id, user: actor.resolvedUser, reason: reason)
+            _ = OutcomeReport.print(outcome, json: output.json)
+            return 0
+        }
+    }
+}
+
+struct Recover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take over processes whose runner died (lease expired) and waiting processes that are due, and run them.")
+
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let outcomes = try await runtime.engine.recover(user: actor.resolvedUser)
+            if output.json {
+                JSONValue.array(outcomes.map(OutcomeReport.json)).printJSON()
+            } else if outcomes.isEmpty {
+                print("nothing to recover")
+            } else {
+                for outcome in outcomes { _ = OutcomeReport.print(outcome, json: false) }
+            }
+            return outcomes.map { processExitCode(for: $0.status) }.max() ?? 0
+        }
+    }
+}
+
+/// How `start`, `resume`, `retry` and `recover` report where a process stopped.
+enum OutcomeReport {
+    static func json(_ outcome: ProcessOutcome) -> JSONValue {
+        .object([
+            "process_id": .string(outcome.processID.description),
+            "workflow": .string(outcome.workflowName),
+            "last_status": .string(outcome.status.rawValue),
+            "last_step": outcome.lastStep.map { .string($0.rawValue) } ?? .null,
+            "failed_reason": outcome.failedReason.map(JSONValue.string) ?? .null,
+            "form": Rendering.form(outcome.form),
+            "state": outcome.state.json,
+        ])
+    }
+
+    /// Prints the outcome and returns the exit code for it.
+    static func print(_ outcome: ProcessOutcome, json: Bool) -> Int32 {
+        if json {
+            self.json(outcome).printJSON()
+            return processExitCode(for: outcome.status)
+        }
+        var text = "process \(outcome.processID) (\(outcome.workflowName)): \(outcome.status.rawValue)"
+        if let step = outcome.lastStep { text += " at step \(step)" }
+        Swift.print(text)
+        if let reason = outcome.failedReason { Swift.print("  reason: \(reason)") }
+        switch outcome.status {
+        case .suspended:
+            if let form = outcome.form {
+                Swift.print("  waiting for: \(form.title)")
+                for field in form.fields where field.kind == .display {
+                    Swift.print("  \(field.label):")
+                    for line in (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { Swift.print("    \(line)") }
+                }
+                let names = form.fields.filter { $0.kind != .display }.map { "\"\($0.name)\": ..." }
+                Swift.print("  answer with: wf resume \(outcome.processID.description.prefix(8)) (or --input with {\(names.joined(separator: ", "))})")
+            }
+        case .waiting:
+            Swift.print("  it will be retried by `wf recover` once due, or now with: wf retry \(outcome.processID.description.prefix(8))")
+        case .failed, .apiUnavailable, .inconsistentData:
+            Swift.print("  see `wf process show \(outcome.processID.description.prefix(8))`; run it again with `wf retry`, or give up with `wf abort`")
+        default:
+            break
+        }
+        return processExitCode(for: outcome.status)
+    }
+}

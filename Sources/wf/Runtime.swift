@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Persistence
+import WorkflowEngine
+import Workflows
+
+/// Wires the store, the workflows and the engine together for one `wf` invocation.
+struct Runtime {
+    let store: SQLiteStore
+    let engine: Engine
+
+    /// Opens the database, applies pending migrations (the embedded SQLite database is
+    /// migrated on first use, so a fresh machine needs no set-up step) and registers the
+    /// workflows of this build.
+    static func open(_ options: DatabaseOptions) async throws -> Runtime {
+        bootstrapLogging()
+        let store = try SQLiteStore(path: databasePath(options))
+        try await store.migrate()
+        let registry = try WorkflowRegistry(WorkflowCatalog.all)
+        try await store.syncWorkflows(registry.workflows, now: Date())
+        return Runtime(store: store, engine: Engine(store: store, registry: registry, configuration: try engineConfiguration()))
+    }
+
+    static func databasePath(_ options: DatabaseOptions) -> String {
+        if let path = options.database, !path.isEmpty { return path }
+        if let path = ProcessInfo.processInfo.environment["WF_DATABASE"], !path.isEmpty { return path }
+        return SQLiteStore.defaultPath
+    }
+
+    static func engineConfiguration() throws -> EngineConfiguration {
+        guard let text = ProcessInfo.processInfo.environment["WF_LEASE_SECONDS"], !text.isEmpty else {
+            return EngineConfiguration()
+        }
+        guard let seconds = Double(text), seconds >= 1 else {
+            throw CLIError("WF_LEASE_SECONDS must be a number of seconds, at least 1; got '\(text)'")
+        }
+        return EngineConfiguration(leaseDuration: .milliseconds(Int64(seconds * 1000)))
+    }
+
+    private static let logging: Void = {
+        let level = ProcessInfo.processInfo.environment["WF_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }()
+
+    static func bootstrapLogging() { logging }
+
+    /// Takes over processes whose runner died before this command runs its own, so a
+    /// crash never leaves work stranded until someone remembers `wf recover`.
+    func recoverStranded(user: String) async throws {
+        let outcomes = try await engine.recover(user: user, includeDueRetries: false)
+        for outcome in outcomes {
+            printError("note: took over process \(outcome.processID) (\(outcome.workflowName)), whose runner had stopped: now \(outcome.status.rawValue)")
+        }
+    }
+}
+
+/// Runs a command body, turning errors into a message on standard error and an exit code.
+func runCommand(_ body: () async throws -> Int32) async throws {
+    let code: Int32
+    do {
+        code = try await body()
+    } catch let error as CLIError {
+        printError("error: \(error.description)")
+        throw ExitCode(error.code)
+    } catch let error as WorkflowError {
+        printError("error: \(error.description)")
+        throw ExitCode(1)
+    } catch let error as PersistenceError {
+        printError("error: \(error.description)")
+        throw ExitCode(1)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// The exit code for where a process stopped (see `wf --help`).
+func processExitCode(for status: ProcessStatus) -> Int32 {
+    switch status {
+    case .completed, .suspended, .created, .running, .resumed, .awaitingCallback: 0
+    case .waiting: 4
+    case .failed, .aborted, .apiUnavailable, .inconsistentData: 3
+    }
+}

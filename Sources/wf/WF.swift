@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct WF: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wf",
+        abstract: "Run network-service workflows durably: start, resume, retry, abort and inspect processes.",
+        discussion: """
+            The database is SQLite by default (see `wf db status` for its path); set WF_DATABASE or --database to use another.
+            The user recorded for every action is --user, else $USER.
+
+            Exit codes:
+              0  done: the process completed or is suspended waiting for input (or the command succeeded)
+              1  the command was refused or failed: unknown workflow or process, invalid input, a status that does not allow it,
+                 a database error
+              3  the process stopped as failed, aborted, api_unavailable or inconsistent_data
+              4  the process is waiting to retry a step after a transient failure
+              64 the command line itself is wrong
+            """,
+        subcommands: [
+            Demo.self, Start.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
+            DB.self, Bench.self,
+        ]
+    )
+}

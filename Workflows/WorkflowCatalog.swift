@@ -1,0 +1,8 @@
+import WorkflowEngine
+
+/// Every workflow this build ships, as `wf` registers them.
+public enum WorkflowCatalog {
+    public static var all: [WorkflowDefinition] {
+        [EngineDemoTask.definition]
+    }
+}
