@@ -159,8 +159,10 @@ extension SQLiteStore: ProcessStore {
             }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             arguments += [filter.limit]
-            return try Row.fetchAll(db, sql: Self.selectProcess + whereClause + " ORDER BY p.started_at DESC, p.process_id LIMIT ?", arguments: arguments)
-                .map(Self.processRecord)
+            return try Row.fetchAll(
+                db, sql: Self.selectProcess + whereClause + " ORDER BY p.started_at DESC, p.process_id LIMIT ?", arguments: arguments
+            )
+            .map(Self.processRecord)
         }
     }
 
@@ -181,7 +183,8 @@ extension SQLiteStore: ProcessStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT process_id, input_state, input_type, created_by, input_time FROM input_states WHERE process_id = ? ORDER BY input_time, rowid",
+                sql:
+                    "SELECT process_id, input_state, input_type, created_by, input_time FROM input_states WHERE process_id = ? ORDER BY input_time, rowid",
                 arguments: [processID.description]
             ).map { row in
                 let kind: String = row["input_type"]

@@ -127,7 +127,8 @@ public struct Engine: Sendable {
                 processID: candidate.processID, owner: configuration.runnerID, now: now,
                 leaseExpiresAt: now + configuration.leaseDuration, from: ProcessTransitions.sources(of: .claim))
             guard let claimed = try await store.acquire(request) else { return nil }
-            logger.notice("took over process", metadata: ["process.id": "\(claimed.processID)", "previous.owner": "\(candidate.leaseOwner ?? "none")"])
+            logger.notice(
+                "took over process", metadata: ["process.id": "\(claimed.processID)", "previous.owner": "\(candidate.leaseOwner ?? "none")"])
             if let key = claimed.lastStep {
                 return try await driveOn(claimed, after: key, workflow: workflow, user: user)
             }
@@ -156,7 +157,8 @@ public struct Engine: Sendable {
         case 1: return matches[0]
         default:
             throw WorkflowError(
-                .ambiguousProcessID, "'\(text)' matches several processes: \(matches.map(\.description).joined(separator: ", ")); give more characters")
+                .ambiguousProcessID,
+                "'\(text)' matches several processes: \(matches.map(\.description).joined(separator: ", ")); give more characters")
         }
     }
 

@@ -29,7 +29,8 @@ public struct EngineConfiguration: Sendable {
     /// How often a runner renews the leases of the processes it runs.
     public var heartbeatInterval: Duration
 
-    public init(runnerID: String = EngineConfiguration.defaultRunnerID(), leaseDuration: Duration = .seconds(30), heartbeatInterval: Duration? = nil) {
+    public init(runnerID: String = EngineConfiguration.defaultRunnerID(), leaseDuration: Duration = .seconds(30), heartbeatInterval: Duration? = nil)
+    {
         self.runnerID = runnerID
         self.leaseDuration = leaseDuration
         self.heartbeatInterval = heartbeatInterval ?? leaseDuration / 3

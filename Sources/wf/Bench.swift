@@ -34,10 +34,12 @@ struct Bench: AsyncParsableCommand {
             let clock = ContinuousClock()
             var list = begin
             for index in 1...steps {
-                list = list >> Step(StepKey("step_\(index)")) { _ in
-                    marks.withLock { $0.append(clock.now) }
-                    return .success(["step_\(index)": .int(index)])
-                }
+                list =
+                    list
+                    >> Step(StepKey("step_\(index)")) { _ in
+                        marks.withLock { $0.append(clock.now) }
+                        return .success(["step_\(index)": .int(index)])
+                    }
             }
             let workflow = WorkflowDefinition(name: "bench_trivial_\(steps)", target: .system, description: "benchmark", steps: list)
             try await store.syncWorkflows([workflow], now: Date())

@@ -133,7 +133,9 @@ enum ProcessView {
         if !inputs.isEmpty {
             print("\ninputs")
             for input in inputs {
-                print("  \(Rendering.shortTime(input.inputTime))  \(input.kind.rawValue)  by \(input.createdBy)  \(input.input.json.jsonText.clipped(80))")
+                print(
+                    "  \(Rendering.shortTime(input.inputTime))  \(input.kind.rawValue)  by \(input.createdBy)  \(input.input.json.jsonText.clipped(80))"
+                )
             }
         }
     }

@@ -5,7 +5,9 @@ import WorkflowEngine
 struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a workflow and run it until it completes, suspends for input, or stops.",
-        discussion: "Answers to the workflow's initial form come from --input (a JSON object, or an array of one object per page) or, on a terminal, from prompts. Nothing is stored unless every answer is valid.")
+        discussion:
+            "Answers to the workflow's initial form come from --input (a JSON object, or an array of one object per page) or, on a terminal, from prompts. Nothing is stored unless every answer is valid."
+    )
 
     @Argument(help: "The workflow's name (see `wf workflows`).") var workflow: String
     @Option(name: .long, help: "Answers as JSON: a file, or - for standard input.") var input: String?
@@ -150,12 +152,14 @@ enum OutcomeReport {
                     for line in (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { Swift.print("    \(line)") }
                 }
                 let names = form.fields.filter { $0.kind != .display }.map { "\"\($0.name)\": ..." }
-                Swift.print("  answer with: wf resume \(outcome.processID.description.prefix(8)) (or --input with {\(names.joined(separator: ", "))})")
+                Swift.print(
+                    "  answer with: wf resume \(outcome.processID.description.prefix(8)) (or --input with {\(names.joined(separator: ", "))})")
             }
         case .waiting:
             Swift.print("  it will be retried by `wf recover` once due, or now with: wf retry \(outcome.processID.description.prefix(8))")
         case .failed, .apiUnavailable, .inconsistentData:
-            Swift.print("  see `wf process show \(outcome.processID.description.prefix(8))`; run it again with `wf retry`, or give up with `wf abort`")
+            Swift.print(
+                "  see `wf process show \(outcome.processID.description.prefix(8))`; run it again with `wf retry`, or give up with `wf abort`")
         default:
             break
         }

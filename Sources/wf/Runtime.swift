@@ -54,7 +54,8 @@ struct Runtime {
     func recoverStranded(user: String) async throws {
         let outcomes = try await engine.recover(user: user, includeDueRetries: false)
         for outcome in outcomes {
-            printError("note: took over process \(outcome.processID) (\(outcome.workflowName)), whose runner had stopped: now \(outcome.status.rawValue)")
+            printError(
+                "note: took over process \(outcome.processID) (\(outcome.workflowName)), whose runner had stopped: now \(outcome.status.rawValue)")
         }
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import Persistence
+import Testing
+import WorkflowEngine
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `wf` killed with SIGKILL in the middle of a long step loses at most that step, which
+/// the next runner runs again once the lease has expired: exactly one success row per step.
+@Suite(.tags(.cli), .serialized)
+struct CrashRecoveryTests {
+    @Test func killedRunnerIsTakenOverAfterItsLeaseExpiresAndEveryStepSucceedsOnce() async throws {
+        let wf = try WFRunner(leaseSeconds: 2)
+        defer { wf.remove() }
+        #expect(try wf.run(["db", "migrate"]).status == 0)
+
+        // 1. Start a process whose work step takes 5 s, and wait until it is inside that step.
+        let child = try wf.launch(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 5}"#)
+        let store = try wf.store()
+        let process = try await waitFor("the process to enter simulate_work", timeout: 60) {
+            try await store.processes(ProcessFilter()).first { $0.lastStep == "prepare_change" && $0.status == .running }
+        }
+        let id = process.processID
+
+        // 2. Past the lease duration the heartbeat has kept the lease alive: nobody takes it over.
+        try await Task.sleep(for: .milliseconds(2600))
+        let early = try wf.run(["recover"])
+        #expect(early.status == 0)
+        #expect(early.stdout.contains("nothing to recover"), "a live runner's process was taken over: \(early.stdout)")
+
+        // 3. Kill the runner mid-step. Its lease is still live for up to 2 s: still not taken over.
+        kill(child.process.processIdentifier, SIGKILL)
+        let killed = child.finish()
+        #expect(killed.status == SIGKILL)
+        let afterKill = try #require(try await store.process(id))
+        #expect(afterKill.status == .running)
+        #expect(afterKill.lastStep == "prepare_change")
+        let stillLive = try wf.run(["recover"])
+        #expect(stillLive.stdout.contains("nothing to recover"))
+
+        // 4. Once the lease expired, two runners race for the process: exactly one runs it.
+        try await Task.sleep(for: .milliseconds(2500))
+        let first = try wf.launch(["recover"])
+        let second = try wf.launch(["recover"])
+        let results = [first.finish(), second.finish()]
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        let winners = results.filter { $0.stdout.contains(id.description) }
+        #expect(winners.count == 1, "expected exactly one runner to take over: \(results.map(\.stdout))")
+        let recovered = try #require(try await store.process(id))
+        #expect(recovered.status == .suspended)
+        #expect(recovered.lastStep == "confirm_change")
+
+        // 5. Confirm; the process completes, and the log has one success row per step.
+        let resumed = try wf.run(["resume", String(id.description.prefix(8)), "--input", "-"], stdin: #"{"confirmed": true}"#)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let steps = try await store.steps(of: id)
+        let successes = Dictionary(grouping: steps.filter { $0.status == .success || $0.status == .complete }, by: \.key).mapValues(\.count)
+        #expect(
+            successes == ["prepare_change": 1, "simulate_work": 1, "confirm_change": 1, "record_confirmation": 1, "done": 1],
+            "\(steps.map { "\($0.key):\($0.status.rawValue)" })")
+        // The killed attempt of simulate_work wrote nothing at all.
+        #expect(steps.filter { $0.key == "simulate_work" }.count == 1)
+        #expect(try await store.process(id)?.status == .completed)
+    }
+}
+
+/// Polls `probe` until it returns a value, failing after `timeout` seconds.
+func waitFor<T>(_ what: String, timeout: Double, _ probe: () async throws -> T?) async throws -> T {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if let value = try await probe() { return value }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out after \(timeout) s waiting for \(what)")
+    throw CancellationError()
+}
