@@ -47,7 +47,7 @@ let package = Package(
         // Helpers for tests: temporary stores, scripted workflows, a manual clock.
         .target(
             name: "WorkflowTestKit",
-            dependencies: ["WorkflowEngine", "Persistence"],
+            dependencies: ["WorkflowEngine", "Persistence", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The command-line tool: the only place where everything is wired together.
@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PersistenceTests",
-            dependencies: ["Persistence", "WorkflowEngine", "WorkflowTestKit"],
+            dependencies: ["Persistence", "WorkflowEngine", "WorkflowTestKit", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

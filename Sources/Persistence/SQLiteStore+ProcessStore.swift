@@ -35,17 +35,19 @@ extension SQLiteStore: ProcessStore {
     }
 
     public func insertProcess(_ process: ProcessRecord, input: InputStateRecord) async throws {
+        let formText = try process.form.map { try JSONValue(encoding: $0).jsonText }
         try await pool.write { db in
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, created_by, is_task,
-                        started_at, last_modified_at, lease_owner, lease_expires_at)
-                    SELECT ?, workflow_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM workflows WHERE name = ?
+                    INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, form, failed_reason,
+                        created_by, is_task, started_at, last_modified_at, lease_owner, lease_expires_at, next_retry_at)
+                    SELECT ?, workflow_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM workflows WHERE name = ?
                     """
             ).execute(arguments: [
                 process.processID.description, process.workflowVersion, process.status.rawValue, process.lastStep?.rawValue,
-                process.state.json.jsonText, process.createdBy, process.isTask, process.startedAt, process.lastModifiedAt,
-                process.leaseOwner, process.leaseExpiresAt, process.workflowName,
+                process.state.json.jsonText, formText, process.failedReason, process.createdBy, process.isTask,
+                SQLiteTime.text(process.startedAt), SQLiteTime.text(process.lastModifiedAt),
+                process.leaseOwner, SQLiteTime.text(process.leaseExpiresAt), SQLiteTime.text(process.nextRetryAt), process.workflowName,
             ])
             guard db.changesCount == 1 else {
                 throw PersistenceError(
@@ -65,13 +67,14 @@ extension SQLiteStore: ProcessStore {
                     AND (lease_owner IS NULL OR lease_expires_at < ?)
                 """
             var arguments: StatementArguments = [
-                request.owner, request.leaseExpiresAt, request.now, request.state?.json.jsonText, request.processID.description,
+                request.owner, SQLiteTime.text(request.leaseExpiresAt), SQLiteTime.text(request.now), request.state?.json.jsonText,
+                request.processID.description,
             ]
             arguments += StatementArguments(statuses)
-            arguments += [request.now]
+            arguments += [SQLiteTime.text(request.now)]
             if let dueBy = request.dueBy {
                 sql += " AND next_retry_at <= ?"
-                arguments += [dueBy]
+                arguments += [SQLiteTime.text(dueBy)]
             }
             try db.execute(sql: sql, arguments: arguments)
             guard db.changesCount == 1 else { return nil }
@@ -84,7 +87,7 @@ extension SQLiteStore: ProcessStore {
     public func renewLease(_ processID: ProcessID, owner: String, until: Date) async throws -> Bool {
         try await pool.write { db in
             try db.cachedStatement(sql: "UPDATE processes SET lease_expires_at = ? WHERE process_id = ? AND lease_owner = ?")
-                .execute(arguments: [until, processID.description, owner])
+                .execute(arguments: [SQLiteTime.text(until), processID.description, owner])
             return db.changesCount == 1
         }
     }
@@ -101,8 +104,9 @@ extension SQLiteStore: ProcessStore {
                     WHERE process_id = ? AND lease_owner = ? AND last_status = 'running'
                     """
             ).execute(arguments: [
-                commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason, commit.nextRetryAt,
-                commit.leaseExpiresAt, commit.leaseExpiresAt, commit.step.completedAt, commit.step.processID.description, commit.owner,
+                commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason, SQLiteTime.text(commit.nextRetryAt),
+                SQLiteTime.text(commit.leaseExpiresAt), SQLiteTime.text(commit.leaseExpiresAt), SQLiteTime.text(commit.step.completedAt),
+                commit.step.processID.description, commit.owner,
             ])
             guard db.changesCount == 1 else {
                 throw WorkflowError(
@@ -120,7 +124,7 @@ extension SQLiteStore: ProcessStore {
                     UPDATE processes SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
                         form = NULL, failed_reason = ?, last_modified_at = ?
                     WHERE process_id = ? AND last_status NOT IN ('completed', 'aborted')
-                    """, arguments: [reason, log.completedAt, processID.description])
+                    """, arguments: [reason, SQLiteTime.text(log.completedAt), processID.description])
             guard db.changesCount == 1 else { return nil }
             try Self.insert(log, db)
             return try Self.fetchProcess(processID, db)
@@ -135,7 +139,7 @@ extension SQLiteStore: ProcessStore {
                      WHERE (p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < ?))
                         OR (p.last_status = 'waiting' AND p.next_retry_at <= ?)
                     ORDER BY p.last_modified_at LIMIT ?
-                    """, arguments: [now, now, limit]
+                    """, arguments: [SQLiteTime.text(now), SQLiteTime.text(now), limit]
             ).map(Self.processRecord)
         }
     }

@@ -65,7 +65,8 @@ extension SQLiteStore {
                 """
         ).execute(arguments: [
             step.stepID.uuidString.lowercased(), step.processID.description, step.key.rawValue, step.status.rawValue,
-            stateText ?? step.state.json.jsonText, step.createdBy, step.startedAt, step.completedAt, step.attempt, step.nextRetryAt,
+            stateText ?? step.state.json.jsonText, step.createdBy, SQLiteTime.text(step.startedAt), SQLiteTime.text(step.completedAt), step.attempt,
+            SQLiteTime.text(step.nextRetryAt),
             step.failedReason, step.errorType, step.details?.jsonText, step.processID.description,
         ])
     }
@@ -77,7 +78,8 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            UUID().uuidString.lowercased(), input.processID.description, input.input.json.jsonText, input.inputTime, input.kind.rawValue,
+            UUID().uuidString.lowercased(), input.processID.description, input.input.json.jsonText, SQLiteTime.text(input.inputTime),
+            input.kind.rawValue,
             input.createdBy,
         ])
     }

@@ -26,9 +26,23 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration)
         } catch {
             throw PersistenceError(.cannotOpen, "cannot open the SQLite database at \(path)", database: path, underlying: error)
+        }
+    }
+
+    /// Opening a new file switches it to WAL, which takes a lock that SQLite does not wait for
+    /// (the busy timeout does not apply): two processes opening a fresh file at once may get
+    /// SQLITE_BUSY. Such an open is tried again, for as long as the busy timeout would wait.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
         }
     }
 
@@ -47,23 +61,28 @@ public final class SQLiteStore: Sendable {
     /// versions applied. Safe to run twice, and from two processes at once.
     @discardableResult
     public func migrate() async throws -> [Migration] {
-        let migrations = try Migration.bundled(dialect: "sqlite")
+        // A read first, so that an up-to-date database (every `wf` command) takes no write lock.
+        let pending = try await migrationStatus().filter { $0.state == .pending }.map(\.version)
+        guard !pending.isEmpty else { return [] }
+        let migrations = try Migration.bundled(dialect: "sqlite").filter { pending.contains($0.version) }
         var applied: [Migration] = []
         for migration in migrations {
             let didApply = try await pool.write { db -> Bool in
+                // Checked again inside the write: another process may have applied it meanwhile.
                 try Self.createMigrationsTable(db)
-                let known = try String.fetchOne(db, sql: "SELECT version FROM schema_migrations WHERE version = ?", arguments: [migration.version])
+                let known = try String.fetchOne(
+                    db, sql: "SELECT version FROM schema_migrations WHERE version = ?", arguments: [migration.version])
                 guard known == nil else { return false }
                 do {
                     try db.execute(sql: migration.sql)
                 } catch {
                     throw PersistenceError(
-                        .migrationFailed, "migration \(migration.version)_\(migration.name) failed and was rolled back", database: self.path,
-                        underlying: error)
+                        .migrationFailed, "migration \(migration.version)_\(migration.name) failed and was rolled back",
+                        database: self.path, underlying: error)
                 }
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                    arguments: [migration.version, migration.name, migration.checksum, Date()])
+                    arguments: [migration.version, migration.name, migration.checksum, SQLiteTime.text(Date())])
                 return true
             }
             if didApply { applied.append(migration) }

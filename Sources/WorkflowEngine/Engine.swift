@@ -108,8 +108,18 @@ public struct Engine: Sendable {
         var outcomes: [ProcessOutcome] = []
         for candidate in try await store.runnableProcesses(now: environment.now(), limit: limit)
         where includeDueRetries || candidate.status != .waiting {
-            if let outcome = try await takeOver(candidate, user: user) {
-                outcomes.append(outcome)
+            // One process that cannot run (its step was removed from the code, say) must not
+            // strand the others: report it and go on.
+            do {
+                if let outcome = try await takeOver(candidate, user: user) {
+                    outcomes.append(outcome)
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.error(
+                    "could not recover process",
+                    metadata: ["process.id": "\(candidate.processID)", "workflow.name": "\(candidate.workflowName)", "error": "\(error)"])
             }
         }
         return outcomes
@@ -133,7 +143,8 @@ public struct Engine: Sendable {
                 return try await driveOn(claimed, after: key, workflow: workflow, user: user)
             }
             return try await drive(claimed, workflow: workflow, from: 0, attempt: 1, user: user)
-        } catch let error as WorkflowError where error.code == .processBusy {
+        } catch let error as WorkflowError where error.code == .processBusy || error.code == .invalidTransition {
+            // Another runner claimed it first (and may have run it on already): not ours to run.
             return nil
         }
     }

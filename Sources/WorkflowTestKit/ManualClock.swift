@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import WorkflowEngine
 
@@ -37,9 +38,11 @@ extension Engine {
         store: any ProcessStore, workflows: [WorkflowDefinition], clock: ManualClock = ManualClock(), runner: String = "test-runner",
         leaseDuration: Duration = .seconds(30)
     ) throws -> Engine {
-        Engine(
+        var logger = Logger(label: "wf.engine.test")
+        logger.logLevel = .warning
+        return Engine(
             store: store, registry: try WorkflowRegistry(workflows),
             configuration: EngineConfiguration(runnerID: runner, leaseDuration: leaseDuration, heartbeatInterval: .seconds(3600)),
-            environment: clock.environment)
+            environment: clock.environment, logger: logger)
     }
 }

@@ -36,13 +36,18 @@ CREATE TABLE processes (
     next_retry_at     TEXT
 );
 
-CREATE INDEX processes_last_status_idx ON processes (last_status, last_modified_at);
+-- On the status alone, so that a step which leaves the status as it was writes no index page.
+CREATE INDEX processes_last_status_idx ON processes (last_status);
 CREATE INDEX processes_workflow_idx ON processes (workflow_id, started_at);
 
 -- Append-only: a retried step adds a row, it never rewrites one.
+-- Clustered by (process_id, seq): a process's log is stored together, read back in the order
+-- it was written, and each step's insert touches one page. stepid is a generated UUID, unique
+-- by construction; it is not indexed, because an index would cost a page write per step.
 CREATE TABLE process_steps (
-    stepid         TEXT PRIMARY KEY,
     process_id     TEXT NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
+    seq            INTEGER NOT NULL,
+    stepid         TEXT NOT NULL,
     name           TEXT NOT NULL,
     status         TEXT NOT NULL CHECK (status IN ('success', 'skipped', 'suspend', 'waiting', 'failed', 'abort', 'complete',
                        'awaiting_callback')),
@@ -57,11 +62,8 @@ CREATE TABLE process_steps (
     error_type     TEXT,
     -- The form of a 'suspend' row, or the details of an error.
     details        TEXT,
-    -- Insertion order, so the log reads back in the order it was written.
-    seq            INTEGER NOT NULL
-);
-
-CREATE UNIQUE INDEX process_steps_order_idx ON process_steps (process_id, seq);
+    PRIMARY KEY (process_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE input_states (
     input_state_id  TEXT PRIMARY KEY,
