@@ -95,24 +95,29 @@ extension SQLiteStore: ProcessStore {
     public func commitStep(_ commit: StepCommit) async throws {
         let stateText = commit.state.json.jsonText
         let formText = try commit.form.map { try JSONValue(encoding: $0).jsonText }
+        let leaseLost = WorkflowError(
+            .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
+            processID: commit.step.processID, step: commit.step.key)
         try await pool.write { db in
-            // The fence: only the lease holder of a running process may write its steps.
+            guard commit.status != .running else {
+                // The process runs on: append the row, fenced by the lease (one page written).
+                try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
+                guard db.changesCount == 1 else { throw leaseLost }
+                return
+            }
+            // The process stops: the process row takes the outcome and the lease is released.
             try db.cachedStatement(
                 sql: """
                     UPDATE processes SET last_status = ?, last_step = ?, state = ?, form = ?, failed_reason = ?, next_retry_at = ?,
-                        lease_owner = CASE WHEN ? IS NULL THEN NULL ELSE lease_owner END, lease_expires_at = ?, last_modified_at = ?
+                        lease_owner = NULL, lease_expires_at = NULL, last_modified_at = ?
                     WHERE process_id = ? AND lease_owner = ? AND last_status = 'running'
                     """
             ).execute(arguments: [
-                commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason, SQLiteTime.text(commit.nextRetryAt),
-                SQLiteTime.text(commit.leaseExpiresAt), SQLiteTime.text(commit.leaseExpiresAt), SQLiteTime.text(commit.step.completedAt),
-                commit.step.processID.description, commit.owner,
+                commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason,
+                SQLiteTime.text(commit.nextRetryAt), SQLiteTime.text(commit.step.completedAt), commit.step.processID.description,
+                commit.owner,
             ])
-            guard db.changesCount == 1 else {
-                throw WorkflowError(
-                    .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
-                    processID: commit.step.processID, step: commit.step.key)
-            }
+            guard db.changesCount == 1 else { throw leaseLost }
             try Self.insert(commit.step, stateText: stateText, db)
         }
     }
@@ -122,7 +127,14 @@ extension SQLiteStore: ProcessStore {
             try db.execute(
                 sql: """
                     UPDATE processes SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
-                        form = NULL, failed_reason = ?, last_modified_at = ?
+                        form = NULL, failed_reason = ?, last_modified_at = ?,
+                        -- A running process's row lags behind its log: settle it from the latest row first.
+                        last_step = COALESCE(
+                            (SELECT s.name FROM process_steps s WHERE s.process_id = processes.process_id ORDER BY s.seq DESC LIMIT 1),
+                            last_step),
+                        state = COALESCE(
+                            (SELECT s.state FROM process_steps s WHERE s.process_id = processes.process_id ORDER BY s.seq DESC LIMIT 1),
+                            state)
                     WHERE process_id = ? AND last_status NOT IN ('completed', 'aborted')
                     """, arguments: [reason, SQLiteTime.text(log.completedAt), processID.description])
             guard db.changesCount == 1 else { return nil }
@@ -188,7 +200,7 @@ extension SQLiteStore: ProcessStore {
             try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT process_id, input_state, input_type, created_by, input_time FROM input_states WHERE process_id = ? ORDER BY input_time, rowid",
+                    "SELECT process_id, input_state, input_type, created_by, input_time FROM input_states WHERE process_id = ? ORDER BY seq",
                 arguments: [processID.description]
             ).map { row in
                 let kind: String = row["input_type"]

@@ -4,10 +4,15 @@ import WorkflowEngine
 
 /// The mapping between rows and records; the only place that knows the column names.
 extension SQLiteStore {
+    /// While a process runs, its row is written only when it stops (one page less per step);
+    /// its current step and state are those of its latest log row, read here.
     static let selectProcess = """
         SELECT p.process_id, w.name AS workflow_name, p.workflow_version, p.is_task, p.last_status, p.last_step, p.state, p.form,
-            p.failed_reason, p.created_by, p.started_at, p.last_modified_at, p.lease_owner, p.lease_expires_at, p.next_retry_at
+            p.failed_reason, p.created_by, p.started_at, p.last_modified_at, p.lease_owner, p.lease_expires_at, p.next_retry_at,
+            l.name AS logged_step, l.state AS logged_state
         FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id
+        LEFT JOIN process_steps l ON p.last_status = 'running' AND l.process_id = p.process_id
+            AND l.seq = (SELECT MAX(x.seq) FROM process_steps x WHERE x.process_id = p.process_id)
         """
 
     static func fetchProcess(_ processID: ProcessID, _ db: Database) throws -> ProcessRecord? {
@@ -17,13 +22,15 @@ extension SQLiteStore {
     static func processRecord(_ row: Row) throws -> ProcessRecord {
         let status: String = row["last_status"]
         let formText: String? = row["form"]
-        let lastStep: String? = row["last_step"]
+        let loggedStep: String? = row["logged_step"]
+        let lastStep: String? = loggedStep ?? row["last_step"]
+        let stateText: String = row["logged_state"] ?? row["state"]
         guard let processStatus = ProcessStatus(rawValue: status) else {
             throw PersistenceError(.corruptRow, "process \(row["process_id"] as String) has unknown status '\(status)'")
         }
         return ProcessRecord(
             processID: try processID(row["process_id"]), workflowName: row["workflow_name"], workflowVersion: row["workflow_version"],
-            isTask: row["is_task"], status: processStatus, lastStep: lastStep.map { StepKey($0) }, state: try state(row["state"]),
+            isTask: row["is_task"], status: processStatus, lastStep: lastStep.map { StepKey($0) }, state: try state(stateText),
             form: try formText.map { try JSONValue.parse($0).decode(Form.self) }, failedReason: row["failed_reason"],
             createdBy: row["created_by"], startedAt: row["started_at"], lastModifiedAt: row["last_modified_at"],
             leaseOwner: row["lease_owner"], leaseExpiresAt: row["lease_expires_at"], nextRetryAt: row["next_retry_at"])
@@ -55,32 +62,40 @@ extension SQLiteStore {
         return State(members)
     }
 
-    static func insert(_ step: StepRecord, stateText: String? = nil, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO process_steps (stepid, process_id, name, status, state, created_by, started_at, completed_at, retries,
-                    next_retry_at, failed_reason, error_type, details, seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    (SELECT COALESCE(MAX(seq), 0) + 1 FROM process_steps WHERE process_id = ?))
-                """
-        ).execute(arguments: [
+    /// Appends a step row. With `fencedBy`, the row is written only while that runner holds
+    /// the lease of the process and it is `running` (check `db.changesCount`).
+    static func insert(_ step: StepRecord, stateText: String? = nil, fencedBy owner: String? = nil, _ db: Database) throws {
+        let columns = """
+            INSERT INTO process_steps (stepid, process_id, name, status, state, created_by, started_at, completed_at, retries,
+                next_retry_at, failed_reason, error_type, details, seq)
+            """
+        let values = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM process_steps WHERE process_id = ?)"
+        var arguments: StatementArguments = [
             step.stepID.uuidString.lowercased(), step.processID.description, step.key.rawValue, step.status.rawValue,
-            stateText ?? step.state.json.jsonText, step.createdBy, SQLiteTime.text(step.startedAt), SQLiteTime.text(step.completedAt), step.attempt,
-            SQLiteTime.text(step.nextRetryAt),
-            step.failedReason, step.errorType, step.details?.jsonText, step.processID.description,
-        ])
+            stateText ?? step.state.json.jsonText, step.createdBy, SQLiteTime.text(step.startedAt), SQLiteTime.text(step.completedAt),
+            step.attempt, SQLiteTime.text(step.nextRetryAt), step.failedReason, step.errorType, step.details?.jsonText,
+            step.processID.description,
+        ]
+        guard let owner else {
+            try db.cachedStatement(sql: columns + " VALUES (" + values + ")").execute(arguments: arguments)
+            return
+        }
+        arguments += [step.processID.description, owner]
+        try db.cachedStatement(
+            sql: columns + " SELECT " + values
+                + " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = ? AND lease_owner = ? AND last_status = 'running')"
+        ).execute(arguments: arguments)
     }
 
     static func insert(_ input: InputStateRecord, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO input_states (input_state_id, process_id, input_state, input_time, input_type, created_by)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO input_states (process_id, seq, input_state_id, input_state, input_time, input_type, created_by)
+                VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM input_states WHERE process_id = ?), ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            UUID().uuidString.lowercased(), input.processID.description, input.input.json.jsonText, SQLiteTime.text(input.inputTime),
-            input.kind.rawValue,
-            input.createdBy,
+            input.processID.description, input.processID.description, UUID().uuidString.lowercased(), input.input.json.jsonText,
+            SQLiteTime.text(input.inputTime), input.kind.rawValue, input.createdBy,
         ])
     }
 }

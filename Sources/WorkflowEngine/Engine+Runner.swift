@@ -47,7 +47,7 @@ extension Engine {
             let row = StepRecord(
                 stepID: environment.makeID(), processID: process.processID, key: "done", status: .complete, state: process.state,
                 createdBy: user, startedAt: now, completedAt: now)
-            let commit = StepCommit(step: row, owner: configuration.runnerID, status: .completed, state: process.state, leaseExpiresAt: nil)
+            let commit = StepCommit(step: row, owner: configuration.runnerID, status: .completed, state: process.state)
             return try await self.commit(commit, to: current)
         }
         while index < steps.endIndex {
@@ -59,7 +59,6 @@ extension Engine {
             try Task.checkCancellation()
             if commit.status == .running && index + 1 == steps.endIndex {
                 commit.status = .completed
-                commit.leaseExpiresAt = nil
             }
             let outcome = try await self.commit(commit, to: current)
             guard outcome.status == .running else { return outcome }
@@ -124,7 +123,6 @@ extension Engine {
             }
         }
         let finished = environment.now()
-        let leaseUntil = finished + configuration.leaseDuration
         var row = StepRecord(
             stepID: environment.makeID(), processID: process.processID, key: step.key, status: .success, state: process.state,
             createdBy: user, startedAt: started, completedAt: finished, attempt: attempt, errorType: errorType, details: details)
@@ -134,7 +132,7 @@ extension Engine {
             row.nextRetryAt = retryAt
             return StepCommit(
                 step: row, owner: configuration.runnerID, status: status, state: process.state, form: form, failedReason: reason,
-                nextRetryAt: retryAt, leaseExpiresAt: nil)
+                nextRetryAt: retryAt)
         }
         switch result {
         case .success(let updates), .complete(let updates):
@@ -146,12 +144,10 @@ extension Engine {
             row.state = state
             let isComplete: Bool = if case .complete = result { true } else { false }
             row.status = isComplete ? .complete : .success
-            return StepCommit(
-                step: row, owner: configuration.runnerID, status: isComplete ? .completed : .running, state: state,
-                leaseExpiresAt: isComplete ? nil : leaseUntil)
+            return StepCommit(step: row, owner: configuration.runnerID, status: isComplete ? .completed : .running, state: state)
         case .skipped:
             row.status = .skipped
-            return StepCommit(step: row, owner: configuration.runnerID, status: .running, state: process.state, leaseExpiresAt: leaseUntil)
+            return StepCommit(step: row, owner: configuration.runnerID, status: .running, state: process.state)
         case .suspend(let form):
             row.details = try? JSONValue(encoding: form)
             return stop(.suspended, .suspend, reason: nil, form: form)

@@ -134,6 +134,11 @@ public struct InputStateRecord: Sendable, Hashable {
 }
 
 /// Everything one step changes, written in one transaction by `ProcessStore.commitStep`.
+///
+/// While the process runs on (`status == .running`) the store only appends the log row: the
+/// process's current step and state are those of its latest log row, and its lease is the
+/// heartbeat's business. When the process stops, the process row takes the new status,
+/// state, form and reason, and the lease is released.
 public struct StepCommit: Sendable {
     public var step: StepRecord
     /// Only this runner may commit: the write is refused when another runner took the
@@ -144,12 +149,10 @@ public struct StepCommit: Sendable {
     public var form: Form?
     public var failedReason: String?
     public var nextRetryAt: Date?
-    /// Keep the lease (the process runs on) or release it (it stopped).
-    public var leaseExpiresAt: Date?
 
     public init(
         step: StepRecord, owner: String, status: ProcessStatus, state: State, form: Form? = nil, failedReason: String? = nil,
-        nextRetryAt: Date? = nil, leaseExpiresAt: Date?
+        nextRetryAt: Date? = nil
     ) {
         self.step = step
         self.owner = owner
@@ -158,7 +161,6 @@ public struct StepCommit: Sendable {
         self.form = form
         self.failedReason = failedReason
         self.nextRetryAt = nextRetryAt
-        self.leaseExpiresAt = leaseExpiresAt
     }
 }
 

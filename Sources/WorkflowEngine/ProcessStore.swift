@@ -22,9 +22,11 @@ public protocol ProcessStore: Sendable {
     /// Extends the lease; false when `owner` no longer holds it.
     func renewLease(_ processID: ProcessID, owner: String, until: Date) async throws -> Bool
 
-    /// Writes a step's log row and the process's new status, state and lease in one
-    /// transaction. Throws `WorkflowError` `.leaseLost`, writing nothing, when `commit.owner`
-    /// does not hold the lease or the process is not `running`.
+    /// Writes a step's log row and, when the process stops, its new status, state, form
+    /// and reason (releasing the lease), in one transaction. Throws `WorkflowError`
+    /// `.leaseLost`, writing nothing, when `commit.owner` does not hold the lease or the
+    /// process is not `running`. Reads of a running process report the key and state of its
+    /// latest log row.
     func commitStep(_ commit: StepCommit) async throws
 
     /// Marks a non-final process `aborted`, releases any lease and logs `log`. Returns nil,

@@ -78,7 +78,7 @@ struct ProcessStoreConformanceTests {
                 try await store.insert(process)
                 let row = F.row(process, "a", at: time)
                 try await store.commitStep(
-                    StepCommit(step: row, owner: "r", status: .running, state: row.state, leaseExpiresAt: time))
+                    StepCommit(step: row, owner: "r", status: .running, state: row.state))
 
                 let read = try await store.require(process.processID)
                 #expect(read.startedAt.timeIntervalSince1970 == time.timeIntervalSince1970, "\(millisecond) ms")
@@ -177,8 +177,7 @@ struct ProcessStoreConformanceTests {
                 createdBy: "bob", startedAt: F.at(1), completedAt: F.at(2.5), attempt: 3, nextRetryAt: F.at(40),
                 failedReason: "NetBox answered 503", errorType: "NetBox.HTTPError", details: ["status": 503, "body": ["detail": "busy"]])
             let commit = StepCommit(
-                step: row, owner: "r", status: .waiting, state: row.state, failedReason: row.failedReason, nextRetryAt: row.nextRetryAt,
-                leaseExpiresAt: nil)
+                step: row, owner: "r", status: .waiting, state: row.state, failedReason: row.failedReason, nextRetryAt: row.nextRetryAt)
 
             try await store.commitStep(commit)
 
@@ -193,7 +192,7 @@ struct ProcessStoreConformanceTests {
             let form = Form(title: "Q", fields: [.accept("ok", "OK")])
             var row = F.row(process, "ask", status: .suspend, state: ["n": 1, "asked": true], at: F.at(5))
             row.details = try JSONValue(encoding: form)
-            try await store.commitStep(StepCommit(step: row, owner: "r", status: .suspended, state: row.state, form: form, leaseExpiresAt: nil))
+            try await store.commitStep(StepCommit(step: row, owner: "r", status: .suspended, state: row.state, form: form))
 
             let read = try await store.require(process.processID)
 
@@ -208,16 +207,35 @@ struct ProcessStoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
-    func commitStepKeepsTheLeaseWhileTheProcessRuns(kind: StoreKind) async throws {
+    func commitStepOfARunningProcessAppendsTheRowAndLeavesTheLeaseToTheHeartbeat(kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let process = try await store.insert(F.process(status: .running, leaseOwner: "r", leaseExpiresAt: F.at(30)))
-            try await store.commitStep(F.commit(F.row(process, "a"), owner: "r"))
+            try await store.commitStep(F.commit(F.row(process, "a", state: ["n": 2, "a": true]), owner: "r"))
+            try await store.commitStep(F.commit(F.row(process, "b", state: ["n": 3, "a": true]), owner: "r"))
 
             let read = try await store.require(process.processID)
 
             #expect(read.status == .running)
             #expect(read.leaseOwner == "r")
-            #expect(read.leaseExpiresAt == F.at(60))
+            #expect(read.leaseExpiresAt == F.at(30), "a step commit does not move the lease; renewLease does")
+            #expect(read.lastStep == "b", "a running process reads back at its latest logged step")
+            #expect(read.state == ["n": 3, "a": true])
+            #expect(try await store.processes(ProcessFilter()).first?.lastStep == "b")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func abortOfARunningProcessSettlesItsRowFromTheLatestLoggedStep(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let process = try await store.insert(F.process(status: .running, leaseOwner: "r", leaseExpiresAt: F.at(30)))
+            try await store.commitStep(F.commit(F.row(process, "a", state: ["n": 2]), owner: "r"))
+            let log = F.row(process, "abort", status: .abort, state: ["n": 2], at: F.at(9))
+
+            let aborted = try #require(try await store.abort(process.processID, reason: "stop", log: log))
+
+            #expect(aborted.status == .aborted)
+            #expect(aborted.lastStep == "a")
+            #expect(aborted.state == ["n": 2])
         }
     }
 
@@ -348,7 +366,7 @@ struct ProcessStoreConformanceTests {
         try await withStore(kind) { store in
             let process = try await store.insert(F.process(status: .running, leaseOwner: "r", leaseExpiresAt: F.at(30)))
             let existing = F.row(process, "ask", status: .suspend)
-            try await store.commitStep(StepCommit(step: existing, owner: "r", status: .suspended, state: existing.state, leaseExpiresAt: nil))
+            try await store.commitStep(StepCommit(step: existing, owner: "r", status: .suspended, state: existing.state))
             let suspended = try await store.require(process.processID)
             let inputs = try await store.inputStates(of: process.processID)
 

@@ -173,7 +173,7 @@ struct LeaseTests {
             let row = StepRecord(
                 stepID: UUID(), processID: process.processID, key: "a", status: .success, state: ["x": 2], createdBy: owner, startedAt: now,
                 completedAt: now)
-            return StepCommit(step: row, owner: owner, status: .running, state: ["x": 2], leaseExpiresAt: now + .seconds(30))
+            return StepCommit(step: row, owner: owner, status: .running, state: ["x": 2])
         }
 
         let error = try await #require(throws: WorkflowError.self) { try await harness.store.commitStep(commit(by: "runner-b")) }

@@ -34,7 +34,7 @@ CREATE TABLE processes (
     lease_expires_at  TEXT,
     -- When a waiting process is due for its next attempt.
     next_retry_at     TEXT
-);
+) WITHOUT ROWID;
 
 -- On the status alone, so that a step which leaves the status as it was writes no index page.
 CREATE INDEX processes_last_status_idx ON processes (last_status);
@@ -65,13 +65,14 @@ CREATE TABLE process_steps (
     PRIMARY KEY (process_id, seq)
 ) WITHOUT ROWID;
 
+-- Clustered by process, like the step log: one page written per input.
 CREATE TABLE input_states (
-    input_state_id  TEXT PRIMARY KEY,
     process_id      TEXT NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    input_state_id  TEXT NOT NULL,
     input_state     TEXT NOT NULL,
     input_time      TEXT NOT NULL,
     input_type      TEXT NOT NULL CHECK (input_type IN ('user_input', 'initial_state')),
-    created_by      TEXT NOT NULL
-);
-
-CREATE INDEX input_states_process_idx ON input_states (process_id, input_time);
+    created_by      TEXT NOT NULL,
+    PRIMARY KEY (process_id, seq)
+) WITHOUT ROWID;

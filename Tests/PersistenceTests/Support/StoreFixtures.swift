@@ -46,7 +46,7 @@ enum Fixtures {
     /// A commit by `owner` of `row` that keeps the process running (lease until `t0 + 60`).
     static func commit(_ row: StepRecord, owner: String, status: ProcessStatus = .running) -> StepCommit {
         StepCommit(
-            step: row, owner: owner, status: status, state: row.state, leaseExpiresAt: status == .running ? at(60) : nil)
+            step: row, owner: owner, status: status, state: row.state)
     }
 
     static func lease(
