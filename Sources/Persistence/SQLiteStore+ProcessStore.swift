@@ -95,14 +95,16 @@ extension SQLiteStore: ProcessStore {
     public func commitStep(_ commit: StepCommit) async throws {
         let stateText = commit.state.json.jsonText
         let formText = try commit.form.map { try JSONValue(encoding: $0).jsonText }
-        let leaseLost = WorkflowError(
-            .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
-            processID: commit.step.processID, step: commit.step.key)
+        @Sendable func leaseLost() -> WorkflowError {
+            WorkflowError(
+                .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
+                processID: commit.step.processID, step: commit.step.key)
+        }
         try await pool.write { db in
             guard commit.status != .running else {
                 // The process runs on: append the row, fenced by the lease (one page written).
                 try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
-                guard db.changesCount == 1 else { throw leaseLost }
+                guard db.changesCount == 1 else { throw leaseLost() }
                 return
             }
             // The process stops: the process row takes the outcome and the lease is released.
@@ -117,7 +119,7 @@ extension SQLiteStore: ProcessStore {
                 SQLiteTime.text(commit.nextRetryAt), SQLiteTime.text(commit.step.completedAt), commit.step.processID.description,
                 commit.owner,
             ])
-            guard db.changesCount == 1 else { throw leaseLost }
+            guard db.changesCount == 1 else { throw leaseLost() }
             try Self.insert(commit.step, stateText: stateText, db)
         }
     }

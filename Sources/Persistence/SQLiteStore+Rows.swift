@@ -62,29 +62,32 @@ extension SQLiteStore {
         return State(members)
     }
 
+    private static let insertStepColumns = """
+        INSERT INTO process_steps (stepid, process_id, name, status, state, created_by, started_at, completed_at, retries,
+            next_retry_at, failed_reason, error_type, details, seq)
+        """
+    private static let insertStepValues =
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM process_steps WHERE process_id = ?)"
+    private static let insertStep = insertStepColumns + " VALUES (" + insertStepValues + ")"
+    private static let insertFencedStep =
+        insertStepColumns + " SELECT " + insertStepValues
+        + " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = ? AND lease_owner = ? AND last_status = 'running')"
+
     /// Appends a step row. With `fencedBy`, the row is written only while that runner holds
     /// the lease of the process and it is `running` (check `db.changesCount`).
     static func insert(_ step: StepRecord, stateText: String? = nil, fencedBy owner: String? = nil, _ db: Database) throws {
-        let columns = """
-            INSERT INTO process_steps (stepid, process_id, name, status, state, created_by, started_at, completed_at, retries,
-                next_retry_at, failed_reason, error_type, details, seq)
-            """
-        let values = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM process_steps WHERE process_id = ?)"
+        let processID = step.processID.description
         var arguments: StatementArguments = [
-            step.stepID.uuidString.lowercased(), step.processID.description, step.key.rawValue, step.status.rawValue,
+            step.stepID.uuidString.lowercased(), processID, step.key.rawValue, step.status.rawValue,
             stateText ?? step.state.json.jsonText, step.createdBy, SQLiteTime.text(step.startedAt), SQLiteTime.text(step.completedAt),
-            step.attempt, SQLiteTime.text(step.nextRetryAt), step.failedReason, step.errorType, step.details?.jsonText,
-            step.processID.description,
+            step.attempt, SQLiteTime.text(step.nextRetryAt), step.failedReason, step.errorType, step.details?.jsonText, processID,
         ]
         guard let owner else {
-            try db.cachedStatement(sql: columns + " VALUES (" + values + ")").execute(arguments: arguments)
+            try db.cachedStatement(sql: insertStep).execute(arguments: arguments)
             return
         }
-        arguments += [step.processID.description, owner]
-        try db.cachedStatement(
-            sql: columns + " SELECT " + values
-                + " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = ? AND lease_owner = ? AND last_status = 'running')"
-        ).execute(arguments: arguments)
+        arguments += [processID, owner]
+        try db.cachedStatement(sql: insertFencedStep).execute(arguments: arguments)
     }
 
     static func insert(_ input: InputStateRecord, _ db: Database) throws {

@@ -34,16 +34,15 @@ CREATE TABLE processes (
     lease_expires_at  TEXT,
     -- When a waiting process is due for its next attempt.
     next_retry_at     TEXT
-) WITHOUT ROWID;
+);
 
 -- On the status alone, so that a step which leaves the status as it was writes no index page.
 CREATE INDEX processes_last_status_idx ON processes (last_status);
 CREATE INDEX processes_workflow_idx ON processes (workflow_id, started_at);
 
--- Append-only: a retried step adds a row, it never rewrites one.
--- Clustered by (process_id, seq): a process's log is stored together, read back in the order
--- it was written, and each step's insert touches one page. stepid is a generated UUID, unique
--- by construction; it is not indexed, because an index would cost a page write per step.
+-- Append-only: a retried step adds a row, it never rewrites one. seq numbers a process's
+-- rows in the order they were written. stepid is a generated UUID, unique by construction;
+-- it is not indexed, because an index would cost a page write on every step.
 CREATE TABLE process_steps (
     process_id     TEXT NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
     seq            INTEGER NOT NULL,
@@ -61,11 +60,11 @@ CREATE TABLE process_steps (
     failed_reason  TEXT,
     error_type     TEXT,
     -- The form of a 'suspend' row, or the details of an error.
-    details        TEXT,
-    PRIMARY KEY (process_id, seq)
-) WITHOUT ROWID;
+    details        TEXT
+);
 
--- Clustered by process, like the step log: one page written per input.
+CREATE UNIQUE INDEX process_steps_order_idx ON process_steps (process_id, seq);
+
 CREATE TABLE input_states (
     process_id      TEXT NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
     seq             INTEGER NOT NULL,
@@ -73,6 +72,7 @@ CREATE TABLE input_states (
     input_state     TEXT NOT NULL,
     input_time      TEXT NOT NULL,
     input_type      TEXT NOT NULL CHECK (input_type IN ('user_input', 'initial_state')),
-    created_by      TEXT NOT NULL,
-    PRIMARY KEY (process_id, seq)
-) WITHOUT ROWID;
+    created_by      TEXT NOT NULL
+);
+
+CREATE UNIQUE INDEX input_states_order_idx ON input_states (process_id, seq);
