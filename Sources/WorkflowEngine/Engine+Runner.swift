@@ -72,6 +72,7 @@ extension Engine {
 
     /// Writes a step's commit; when the lease was lost, reports where the process is now.
     private func commit(_ commit: StepCommit, to process: ProcessRecord) async throws -> ProcessOutcome {
+        try ProcessTransitions.check(.step, from: .running, to: commit.status, processID: process.processID)
         var after = process
         do {
             try await store.commitStep(commit)

@@ -16,15 +16,13 @@ public enum ProcessStatus: String, Sendable, Codable, CaseIterable, Hashable {
     public var isFinal: Bool { self == .completed || self == .aborted }
 
     /// Statuses that wait for an operator's answer (`resume` with input).
-    public var isResumable: Bool { self == .suspended || self == .awaitingCallback }
+    public var isResumable: Bool { ProcessTransitions.sources(of: .resume).contains(self) }
 
     /// Statuses a `retry` re-runs the last step from.
-    public var isRetryable: Bool {
-        [.waiting, .failed, .apiUnavailable, .inconsistentData].contains(self)
-    }
+    public var isRetryable: Bool { ProcessTransitions.sources(of: .retry).contains(self) }
 
     /// Statuses in which a runner owns the process through its lease.
-    public var isInFlight: Bool { self == .created || self == .running || self == .resumed }
+    public var isInFlight: Bool { ProcessTransitions.sources(of: .claim).contains(self) }
 }
 
 /// The outcome of one step, as written in the step log (`process_steps.status`).
@@ -56,11 +54,11 @@ public enum ProcessTransitions {
     /// The statuses each operation may start from.
     public static func sources(of operation: Operation) -> Set<ProcessStatus> {
         switch operation {
-        case .claim: [.created, .running, .resumed]
+        case .claim: claimSources
         case .step: [.running]
-        case .resume: [.suspended, .awaitingCallback]
-        case .retry: [.waiting, .failed, .apiUnavailable, .inconsistentData]
-        case .abort: Set(ProcessStatus.allCases.filter { !$0.isFinal })
+        case .resume: resumeSources
+        case .retry: retrySources
+        case .abort: abortSources
         }
     }
 
@@ -68,11 +66,18 @@ public enum ProcessTransitions {
     public static func targets(of operation: Operation) -> Set<ProcessStatus> {
         switch operation {
         case .claim, .resume, .retry: [.running]
-        case .step:
-            [.running, .suspended, .waiting, .awaitingCallback, .apiUnavailable, .inconsistentData, .failed, .aborted, .completed]
+        case .step: stepTargets
         case .abort: [.aborted]
         }
     }
+
+    private static let claimSources: Set<ProcessStatus> = [.created, .running, .resumed]
+    private static let resumeSources: Set<ProcessStatus> = [.suspended, .awaitingCallback]
+    private static let retrySources: Set<ProcessStatus> = [.waiting, .failed, .apiUnavailable, .inconsistentData]
+    private static let abortSources = Set(ProcessStatus.allCases.filter { !$0.isFinal })
+    private static let stepTargets: Set<ProcessStatus> = [
+        .running, .suspended, .waiting, .awaitingCallback, .apiUnavailable, .inconsistentData, .failed, .aborted, .completed,
+    ]
 
     public static func isAllowed(_ operation: Operation, from: ProcessStatus, to: ProcessStatus) -> Bool {
         sources(of: operation).contains(from) && targets(of: operation).contains(to)
