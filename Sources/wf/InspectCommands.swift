@@ -38,7 +38,8 @@ struct Processes: AsyncParsableCommand {
                     ["PROCESS", "WORKFLOW", "STATUS", "LAST STEP", "STARTED", "BY"],
                     processes.map { process in
                         [
-                            String(process.processID.description.prefix(8)), process.workflowName, process.status.rawValue,
+                            String(process.processID.description.prefix(8)), process.workflowName,
+                            Rendering.isStranded(process) ? "running (runner lost)" : process.status.rawValue,
                             process.lastStep?.rawValue ?? "-", Rendering.shortTime(process.startedAt), process.createdBy,
                         ]
                     }))
@@ -112,7 +113,11 @@ enum ProcessView {
         print("started   \(Rendering.shortTime(record.startedAt)) by \(record.createdBy)")
         if let reason = record.failedReason { print("reason    \(reason)") }
         if let owner = record.leaseOwner, let until = record.leaseExpiresAt {
-            print("runner    \(owner) (lease until \(Rendering.shortTime(until)))")
+            if Rendering.isStranded(record) {
+                print("runner    \(owner) stopped renewing its lease at \(Rendering.shortTime(until)); `wf recover` takes the process over")
+            } else {
+                print("runner    \(owner) (lease until \(Rendering.shortTime(until)))")
+            }
         }
         if let next = record.nextRetryAt { print("retry at  \(Rendering.shortTime(next))") }
         if let form = record.form { print("waiting   for input: \(form.title)") }

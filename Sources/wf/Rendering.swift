@@ -15,6 +15,13 @@ enum Rendering {
         return formatter
     }()
 
+    /// A process in flight whose runner stopped renewing its lease (it crashed or was killed).
+    static func isStranded(_ process: ProcessRecord, now: Date = Date()) -> Bool {
+        guard process.status == .running || process.status == .created || process.status == .resumed else { return false }
+        guard let until = process.leaseExpiresAt else { return process.status != .created }
+        return until < now
+    }
+
     static func shortTime(_ date: Date) -> String {
         let text = iso8601.string(from: date)
         return String(text.replacingOccurrences(of: "T", with: " ").prefix(23))
