@@ -37,6 +37,12 @@ let package = Package(
             dependencies: ["WorkflowEngine", "Migrations", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // Forms on a terminal and from scripts: prompts, `--input` parsing, summaries.
+        .target(
+            name: "TerminalForms",
+            dependencies: ["WorkflowEngine"],
+            swiftSettings: strict
+        ),
         // Workflows shipped with the product, one file per workflow.
         .target(
             name: "Workflows",
@@ -54,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "wf",
             dependencies: [
-                "WorkflowEngine", "Persistence", "Workflows",
+                "WorkflowEngine", "Persistence", "Workflows", "TerminalForms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -63,6 +69,11 @@ let package = Package(
         .testTarget(
             name: "WorkflowEngineTests",
             dependencies: ["WorkflowEngine", "WorkflowTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TerminalFormsTests",
+            dependencies: ["TerminalForms", "WorkflowEngine", "WorkflowTestKit", "Workflows"],
             swiftSettings: strict
         ),
         .testTarget(

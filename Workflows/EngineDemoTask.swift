@@ -12,13 +12,15 @@ public enum EngineDemoTask: Workflow {
     public static let target = WorkflowTarget.system
     public static let description = "Engine demo: prepare, work, ask for confirmation, record it"
 
-    public static var initialForm: Form? {
-        Form(
-            title: "Engine demo",
-            fields: [
-                .text("message", "What to say when the change is confirmed", default: "hello from wf"),
-                .integer("work_seconds", "How long the work step takes, in seconds", default: 0),
-            ])
+    public static var initialForm: FormFlow? {
+        FormFlow(
+            Form(
+                name: "demo",
+                title: "Engine demo",
+                fields: [
+                    .text("message", "What to say when the change is confirmed", default: "hello from wf", length: 1...200),
+                    .integer("work_seconds", "How long the work step takes, in seconds", default: 0, range: 0...3600),
+                ]))
     }
 
     public static var steps: StepList {
@@ -55,6 +57,7 @@ public enum EngineDemoTask: Workflow {
 
     static let confirmChange = Step.inputStep("confirm_change") { context in
         Form(
+            name: "confirm",
             title: "Confirm the change",
             fields: [
                 .display("summary", "The change", text: try context[summary]),

@@ -34,7 +34,7 @@ extension SQLiteStore: ProcessStore {
         }
     }
 
-    public func insertProcess(_ process: ProcessRecord, input: InputStateRecord) async throws {
+    public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord]) async throws {
         let formText = try process.form.map { try JSONValue(encoding: $0).jsonText }
         try await pool.write { db in
             try db.cachedStatement(
@@ -53,7 +53,7 @@ extension SQLiteStore: ProcessStore {
                 throw PersistenceError(
                     .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(self.path)", database: self.path)
             }
-            try Self.insert(input, db)
+            for input in inputs { try Self.insert(input, db) }
         }
     }
 
@@ -202,13 +202,13 @@ extension SQLiteStore: ProcessStore {
             try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT process_id, input_state, input_type, created_by, input_time FROM input_states WHERE process_id = ? ORDER BY seq",
+                    "SELECT process_id, input_state, input_type, created_by, input_time, page FROM input_states WHERE process_id = ? ORDER BY seq",
                 arguments: [processID.description]
             ).map { row in
                 let kind: String = row["input_type"]
                 return InputStateRecord(
                     processID: try Self.processID(row["process_id"]), input: try Self.state(row["input_state"]),
-                    kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"])
+                    kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"], page: row["page"])
             }
         }
     }

@@ -93,12 +93,12 @@ extension SQLiteStore {
     static func insert(_ input: InputStateRecord, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO input_states (process_id, seq, input_state_id, input_state, input_time, input_type, created_by)
-                VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM input_states WHERE process_id = ?), ?, ?, ?, ?, ?)
+                INSERT INTO input_states (process_id, seq, input_state_id, input_state, input_time, input_type, created_by, page)
+                VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM input_states WHERE process_id = ?), ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             input.processID.description, input.processID.description, UUID().uuidString.lowercased(), input.input.json.jsonText,
-            SQLiteTime.text(input.inputTime), input.kind.rawValue, input.createdBy,
+            SQLiteTime.text(input.inputTime), input.kind.rawValue, input.createdBy, input.page,
         ])
     }
 }

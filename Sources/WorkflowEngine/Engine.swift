@@ -32,8 +32,14 @@ public struct Engine: Sendable {
     /// input in one transaction, and runs it until it completes, suspends or stops.
     /// Nothing is stored when the input is invalid.
     public func start(_ name: WorkflowName, input: State = State(), user: String) async throws -> ProcessOutcome {
+        try await start(name, input: .merged(input), user: user)
+    }
+
+    /// Starts a workflow with answers given per page, or all in one object. Pass the
+    /// `session` that collected the answers so that computed pages are not built again.
+    public func start(_ name: WorkflowName, input: FormInput, session: FormSession? = nil, user: String) async throws -> ProcessOutcome {
         let workflow = try registry.workflow(named: name)
-        let process = try await create(workflow, input: input, user: user, claim: true)
+        let process = try await create(workflow, input: input, session: session, user: user, claim: true)
         return try await drive(process, workflow: workflow, from: 0, attempt: 1, user: user)
     }
 
@@ -50,21 +56,26 @@ public struct Engine: Sendable {
         guard let key = process.lastStep, let form = process.form else {
             throw WorkflowError(.invalidTransition, "process \(processID) is \(process.status.rawValue) but has no stored form", processID: processID)
         }
+        let index = try stepIndex(key, of: workflow, process: process)
         let answers: State
         do {
             answers = try form.validate(input)
+            let problems = (workflow.steps.steps[index].inputValidator?(process.state.merging(answers)) ?? [])
+                .map { FieldProblem(field: "\(form.name).\($0.field)", reason: $0.reason) }
+            guard problems.isEmpty else {
+                throw WorkflowError(.invalidInput, "the answers to '\(form.title)' are not valid", problems: problems)
+            }
         } catch var error as WorkflowError {
             error.processID = processID
             error.step = key
             throw error
         }
-        _ = try stepIndex(key, of: workflow, process: process)
         let now = environment.now()
         let state = process.state.merging(answers)
         let log = StepRecord(
             stepID: environment.makeID(), processID: processID, key: key, status: .success, state: state, createdBy: user,
             startedAt: process.lastModifiedAt, completedAt: now)
-        let input = InputStateRecord(processID: processID, input: answers, kind: .userInput, createdBy: user, inputTime: now)
+        let input = InputStateRecord(processID: processID, input: answers, kind: .userInput, createdBy: user, inputTime: now, page: form.name)
         let request = LeaseRequest(
             processID: processID, owner: configuration.runnerID, now: now, leaseExpiresAt: now + configuration.leaseDuration,
             from: ProcessTransitions.sources(of: .resume), log: log, input: input, state: state)
@@ -150,9 +161,9 @@ public struct Engine: Sendable {
     }
 
     /// Creates a process without running it (status `created`), for runners to pick up.
-    public func enqueue(_ name: WorkflowName, input: State = State(), user: String) async throws -> ProcessID {
+    public func enqueue(_ name: WorkflowName, input: FormInput = .merged(State()), user: String) async throws -> ProcessID {
         let workflow = try registry.workflow(named: name)
-        return try await create(workflow, input: input, user: user, claim: false).processID
+        return try await create(workflow, input: input, session: nil, user: user, claim: false).processID
     }
 
     /// Resolves a full id or a unique prefix of one.
@@ -182,8 +193,20 @@ public struct Engine: Sendable {
         return process
     }
 
-    private func create(_ workflow: WorkflowDefinition, input: State, user: String, claim: Bool) async throws -> ProcessRecord {
-        let answers = try workflow.initialForm?.validate(input) ?? input
+    private func create(_ workflow: WorkflowDefinition, input: FormInput, session: FormSession?, user: String, claim: Bool) async throws
+        -> ProcessRecord
+    {
+        // Every page validates before anything is stored.
+        let pages: [AnsweredPage]
+        if let flow = workflow.initialForm {
+            pages = try await (session ?? FormSession(flow)).evaluate(input)
+        } else {
+            switch input {
+            case .merged(let state): pages = state.isEmpty ? [] : [AnsweredPage(form: Form(name: "input", title: "Input", fields: []), answers: state)]
+            case .pages(let states): pages = states.map { AnsweredPage(form: Form(name: "input", title: "Input", fields: []), answers: $0) }
+            }
+        }
+        let answers = pages.mergedAnswers
         let reserved = answers.keys.filter { State.reservedKeys.contains($0) }.sorted()
         guard reserved.isEmpty else {
             throw WorkflowError(
@@ -200,8 +223,15 @@ public struct Engine: Sendable {
             processID: processID, workflowName: workflow.name, workflowVersion: workflow.version, isTask: workflow.target == .system,
             status: claim ? .running : .created, state: state, createdBy: user, startedAt: now, lastModifiedAt: now,
             leaseOwner: claim ? configuration.runnerID : nil, leaseExpiresAt: claim ? now + configuration.leaseDuration : nil)
-        let record = InputStateRecord(processID: processID, input: answers, kind: .initialState, createdBy: user, inputTime: now)
-        try await store.insertProcess(process, input: record)
+        var records = pages.map { page in
+            InputStateRecord(
+                processID: processID, input: page.answers, kind: .initialState, createdBy: user, inputTime: now,
+                page: workflow.initialForm == nil ? nil : page.form.name)
+        }
+        if records.isEmpty {
+            records = [InputStateRecord(processID: processID, input: State(), kind: .initialState, createdBy: user, inputTime: now)]
+        }
+        try await store.insertProcess(process, inputs: records)
         logger.info("process started", metadata: ["process.id": "\(processID)", "workflow.name": "\(workflow.name)", "user": "\(user)"])
         return process
     }

@@ -123,13 +123,16 @@ public struct InputStateRecord: Sendable, Hashable {
     public var kind: Kind
     public var createdBy: String
     public var inputTime: Date
+    /// The form page answered (`Form.name`), when the input came through a form.
+    public var page: String?
 
-    public init(processID: ProcessID, input: State, kind: Kind, createdBy: String, inputTime: Date) {
+    public init(processID: ProcessID, input: State, kind: Kind, createdBy: String, inputTime: Date, page: String? = nil) {
         self.processID = processID
         self.input = input
         self.kind = kind
         self.createdBy = createdBy
         self.inputTime = inputTime
+        self.page = page
     }
 }
 

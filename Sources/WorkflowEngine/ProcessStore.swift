@@ -11,8 +11,8 @@ public protocol ProcessStore: Sendable {
     func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws
     func workflows() async throws -> [WorkflowRow]
 
-    /// Creates a process with its initial input in one transaction.
-    func insertProcess(_ process: ProcessRecord, input: InputStateRecord) async throws
+    /// Creates a process with its initial input (one record per answered page) in one transaction.
+    func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord]) async throws
 
     /// Takes ownership of a process if it is in one of `request.from` and no live lease is
     /// held on it; sets it `running` and writes the request's log row, input and state in the
@@ -44,4 +44,11 @@ public protocol ProcessStore: Sendable {
     func inputStates(of processID: ProcessID) async throws -> [InputStateRecord]
     /// Ids starting with `prefix` (at most `limit`), to resolve a shortened id.
     func processIDs(withPrefix prefix: String, limit: Int) async throws -> [ProcessID]
+}
+
+extension ProcessStore {
+    /// Creates a process with a single initial input.
+    public func insertProcess(_ process: ProcessRecord, input: InputStateRecord) async throws {
+        try await insertProcess(process, inputs: [input])
+    }
 }

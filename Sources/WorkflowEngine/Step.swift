@@ -76,12 +76,16 @@ public struct Step: Sendable {
     public var retryPolicy: RetryPolicy
     /// When false for the current state the step is logged as `skipped` without running.
     public var condition: (@Sendable (State) throws -> Bool)?
+    /// For an input step: checks across the fields of its answer, given the process state
+    /// with the answer merged in. Runs at resume, before anything is stored.
+    public var inputValidator: (@Sendable (State) -> [FieldProblem])?
     let body: Body
 
     public init(_ key: StepKey, retry: RetryPolicy = .standard, body: @escaping Body) {
         self.key = key
         self.retryPolicy = retry
         self.condition = nil
+        self.inputValidator = nil
         self.body = body
     }
 
@@ -92,8 +96,16 @@ public struct Step: Sendable {
 
     /// A step that stops the process until a person answers `form` (built from the state).
     /// The answer, once valid, is merged into the state.
-    public static func inputStep(_ key: StepKey, form: @escaping @Sendable (StepContext) throws -> Form) -> Step {
-        Step(key, retry: .never) { context in .suspend(try form(context)) }
+    ///
+    /// `validate` checks across fields (`FieldProblem(field: "vlan", reason: "is in use")`);
+    /// a resume whose answer has problems is refused and the process stays suspended.
+    public static func inputStep(
+        _ key: StepKey, form: @escaping @Sendable (StepContext) async throws -> Form,
+        validate: (@Sendable (State) -> [FieldProblem])? = nil
+    ) -> Step {
+        var step = Step(key, retry: .never) { context in .suspend(try await form(context)) }
+        step.inputValidator = validate
+        return step
     }
 
     /// Runs the step's body; exposed for the runner only.

@@ -21,13 +21,13 @@ public protocol Workflow {
     static var name: WorkflowName { get }
     static var target: WorkflowTarget { get }
     static var description: String { get }
-    /// The questions asked before a process exists; nil when the workflow takes no input.
-    static var initialForm: Form? { get }
+    /// The pages asked before a process exists; nil when the workflow takes no input.
+    static var initialForm: FormFlow? { get }
     static var steps: StepList { get }
 }
 
 extension Workflow {
-    public static var initialForm: Form? { nil }
+    public static var initialForm: FormFlow? { nil }
     public static var definition: WorkflowDefinition { WorkflowDefinition(self) }
 }
 
@@ -40,15 +40,20 @@ public struct WorkflowDefinition: Sendable {
     public let name: WorkflowName
     public let target: WorkflowTarget
     public let description: String
-    public let initialForm: Form?
+    public let initialForm: FormFlow?
     public let steps: StepList
 
-    public init(name: WorkflowName, target: WorkflowTarget, description: String, initialForm: Form? = nil, steps: StepList) {
+    public init(name: WorkflowName, target: WorkflowTarget, description: String, initialForm: FormFlow? = nil, steps: StepList) {
         self.name = name
         self.target = target
         self.description = description
         self.initialForm = initialForm
         self.steps = steps
+    }
+
+    /// A workflow whose initial form is one fixed page.
+    public init(name: WorkflowName, target: WorkflowTarget, description: String, initialForm: Form, steps: StepList) {
+        self.init(name: name, target: target, description: description, initialForm: FormFlow(initialForm), steps: steps)
     }
 
     public init<W: Workflow>(_ workflow: W.Type) {

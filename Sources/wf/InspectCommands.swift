@@ -84,6 +84,7 @@ enum ProcessView {
             guard case .object(var object) = Rendering.process(record, currentVersion: currentVersion) else { return }
             object["state"] = record.state.json
             object["form"] = Rendering.form(record.form)
+            object["form_schema"] = record.form?.jsonSchema ?? .null
             object["steps"] = .array(changes.map { Rendering.step($0.0, change: $0.1) })
             object["input_states"] = .array(
                 inputs.map { input in
@@ -120,7 +121,22 @@ enum ProcessView {
             }
         }
         if let next = record.nextRetryAt { print("retry at  \(Rendering.shortTime(next))") }
-        if let form = record.form { print("waiting   for input: \(form.title)") }
+        if let form = record.form {
+            print("waiting   for input: \(form.title)")
+            for field in form.fields {
+                switch field.kind {
+                case .display:
+                    print("          \(field.label):")
+                    for line in (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { print("            \(line)") }
+                case .summary:
+                    print("          \(field.label):")
+                    for item in field.items ?? [] { print("            \(item.label): \(item.value)") }
+                default:
+                    print("          asks \(FormHelp.describe(field))")
+                }
+            }
+            print("          answer with: wf resume \(record.processID.description.prefix(8)) (prompts), or --input FILE|-")
+        }
         print("")
         var rows: [[String]] = []
         for (index, (step, change)) in changes.enumerated() {
@@ -163,7 +179,8 @@ struct Workflows: AsyncParsableCommand {
                             "name": .string(workflow.name), "target": .string(workflow.target.rawValue),
                             "description": .string(workflow.description), "version": .string(workflow.version),
                             "steps": .array(workflow.steps.keys.map { .string($0.rawValue) }),
-                            "initial_form": Rendering.form(workflow.initialForm),
+                            "initial_form_pages": .array(
+                                (workflow.initialForm?.pages ?? []).map { .object(["name": .string($0.name), "title": .string($0.title)]) }),
                         ])
                     }
                 ).printJSON()

@@ -25,21 +25,6 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// Reads answers from `--input FILE` or `--input -` (standard input).
-enum InputFile {
-    static func read(_ argument: String) throws -> String {
-        if argument == "-" {
-            var text = ""
-            while let line = readLine(strippingNewline: false) { text += line }
-            return text
-        }
-        guard let data = FileManager.default.contents(atPath: argument) else {
-            throw CLIError("cannot read input file \(argument)")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-}
-
 /// A message for the operator and the exit code to leave with.
 struct CLIError: Error, CustomStringConvertible {
     var description: String

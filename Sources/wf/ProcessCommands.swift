@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TerminalForms
 import WorkflowEngine
 
 struct Start: AsyncParsableCommand {
@@ -19,9 +20,25 @@ struct Start: AsyncParsableCommand {
         try await runCommand {
             let runtime = try await Runtime.open(database)
             let definition = try runtime.engine.registry.workflow(named: workflow)
-            let answers = try Answers.collect(for: definition.initialForm, input: input, command: "wf start \(workflow)")
+            let session = definition.initialForm.map(FormSession.init)
+            let answers: FormInput
+            if let input {
+                answers = try ScriptedAnswers.read(input)
+            } else if let session {
+                guard StandardTerminal.isInteractive else {
+                    throw CLIError(try await FormHelp.noTerminal(for: definition, session: session))
+                }
+                let prompter = TerminalPrompter()
+                guard let pages = try await prompter.fill(session, confirmation: "Start \(workflow) with these answers?") else {
+                    print("nothing was started")
+                    return 1
+                }
+                answers = .pages(pages.map(\.answers))
+            } else {
+                answers = .merged(State())
+            }
             try await runtime.recoverStranded(user: actor.resolvedUser)
-            let outcome = try await runtime.engine.start(workflow, input: answers, user: actor.resolvedUser)
+            let outcome = try await runtime.engine.start(workflow, input: answers, session: session, user: actor.resolvedUser)
             return OutcomeReport.print(outcome, json: output.json)
         }
     }
@@ -46,10 +63,26 @@ struct Resume: AsyncParsableCommand {
             guard record.status.isResumable else {
                 throw CLIError("process \(id) is \(record.status.rawValue), not waiting for input; only suspended processes can be resumed")
             }
-            let answers = try Answers.collect(for: record.form, input: input, command: "wf resume")
+            guard let form = record.form else { throw CLIError("process \(id) is suspended but has no stored form") }
             try await runtime.recoverStranded(user: actor.resolvedUser)
-            let outcome = try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser)
-            return OutcomeReport.print(outcome, json: output.json)
+            if let input {
+                let answers = try ScriptedAnswers.read(input).merged
+                return OutcomeReport.print(try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser), json: output.json)
+            }
+            guard StandardTerminal.isInteractive else {
+                throw CLIError(
+                    "wf resume needs answers and there is no terminal to ask on; pass them with --input FILE or --input - "
+                        + "as a JSON object with: \(FormHelp.fieldList(form))")
+            }
+            let prompter = TerminalPrompter()
+            while true {
+                let answers = try prompter.ask(form)
+                do {
+                    return OutcomeReport.print(try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser), json: output.json)
+                } catch let error as WorkflowError where error.code == .invalidInput {
+                    print(error.problems.map { "  \($0)" }.joined(separator: "\n") + "\n  Please answer again.")
+                }
+            }
         }
     }
 }
@@ -129,6 +162,7 @@ enum OutcomeReport {
             "last_step": outcome.lastStep.map { .string($0.rawValue) } ?? .null,
             "failed_reason": outcome.failedReason.map(JSONValue.string) ?? .null,
             "form": Rendering.form(outcome.form),
+            "form_schema": outcome.form?.jsonSchema ?? .null,
             "state": outcome.state.json,
         ])
     }

@@ -9,7 +9,7 @@ enum SayHello: Workflow {
     static let name: WorkflowName = "task_say_hello"  // persisted: never derive it from the type name
     static let target = WorkflowTarget.system
     static let description = "Say hello once someone agrees"
-    static var initialForm: Form? { Form(title: "Hello", fields: [.text("name", "Who to greet")]) }
+    static var initialForm: FormFlow? { FormFlow(Form(title: "Hello", fields: [.text("name", "Who to greet")])) }
 
     static let who = StateKey<String>("name")
 

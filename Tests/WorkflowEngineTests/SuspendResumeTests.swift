@@ -107,9 +107,9 @@ struct SuspendResumeTests {
         #expect(error.code == .invalidInput)
         #expect(error.processID == started.processID)
         #expect(error.step == "ask")
-        #expect(Set(error.problems.map(\.field)) == ["name", "count", "colour"])
-        #expect(error.problems.first { $0.field == "name" }?.reason == "is required")
-        #expect(error.problems.first { $0.field == "count" }?.reason.contains("integer") == true)
+        #expect(Set(error.problems.map(\.field)) == ["details.name", "details.count", "details.colour"], "problems are named page.field")
+        #expect(error.problems.first { $0.field == "details.name" }?.reason == "is required")
+        #expect(error.problems.first { $0.field == "details.count" }?.reason.contains("integer") == true)
         #expect(try await harness.process(started.processID) == processBefore)
         #expect(try await harness.steps(started.processID) == stepsBefore)
         #expect(try await harness.store.inputStates(of: started.processID) == inputsBefore)
@@ -128,7 +128,7 @@ struct SuspendResumeTests {
         }
 
         #expect(error.code == .invalidInput)
-        #expect(Set(error.problems.map(\.field)) == ["customer", "priority"])
+        #expect(Set(error.problems.map(\.field)) == ["order.customer", "order.priority"], "problems are named page.field")
         #expect(try await harness.store.processes(ProcessFilter()).isEmpty)
     }
 

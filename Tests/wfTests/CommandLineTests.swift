@@ -23,7 +23,7 @@ struct CommandLineTests {
     @Test func startAndResumeWithScriptedInputCompleteTheProcess() throws {
         let wf = try WFRunner()
         defer { wf.remove() }
-        let started = try wf.json(["start", "task_engine_demo", "--input", "-"], stdin: #"[{"message": "hi"}, {"work_seconds": 0}]"#)
+        let started = try wf.json(["start", "task_engine_demo", "--input", "-"], stdin: #"[{"message": "hi", "work_seconds": 0}]"#)
         let object = try #require(started.objectValue)
         #expect(object["last_status"] == "suspended")
         #expect(object["last_step"] == "confirm_change")
@@ -89,22 +89,79 @@ struct CommandLineTests {
         #expect(try await store.inputStates(of: processID) == inputsBefore)
     }
 
-    @Test func failedProcessExitsWithThreeAndRetryOfACompletedOneIsRefused() throws {
+    @Test func failedProcessExitsWithThreeAndRetryOfAnAbortedOneIsRefused() async throws {
         let wf = try WFRunner()
         defer { wf.remove() }
-        let failed = try wf.run(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 99999}"#)
+        #expect(try wf.run(["db", "migrate"]).status == 0)
+        #expect(try wf.run(["workflows"]).status == 0)
+        // A process whose state the form would have refused (written straight into the
+        // database), stopped as failed at its first step: retrying it fails again.
+        let store = try wf.store()
+        let id = ProcessID(UUID())
+        let now = Date()
+        let state: State = [
+            "message": "hi", "work_seconds": 99999, "process_id": .string(id.description), "workflow_name": "task_engine_demo",
+            "workflow_target": "system", "reporter": "tester",
+        ]
+        try await store.insertProcess(
+            ProcessRecord(
+                processID: id, workflowName: "task_engine_demo", workflowVersion: "0", isTask: true, status: .failed,
+                lastStep: "prepare_change", state: state, failedReason: "earlier", createdBy: "tester", startedAt: now, lastModifiedAt: now),
+            input: InputStateRecord(processID: id, input: state, kind: .initialState, createdBy: "tester", inputTime: now))
+
+        let failed = try wf.run(["retry", String(id.description.prefix(8))])
         #expect(failed.status == 3)
         #expect(failed.stdout.contains("failed at step prepare_change"))
         #expect(failed.stdout.contains("work_seconds must be between 0 and 3600"))
 
-        let listed = try wf.json(["processes", "--status", "failed"])
-        let id = try #require(listed.arrayValue?.first?.objectValue?["process_id"]?.stringValue)
-        let aborted = try wf.run(["abort", id, "--reason", "typo in the input"])
+        let aborted = try wf.run(["abort", id.description, "--reason", "typo in the input"])
         #expect(aborted.status == 0)
         #expect(aborted.stdout.contains("aborted"))
-        let retried = try wf.run(["retry", id])
+        let retried = try wf.run(["retry", id.description])
         #expect(retried.status == 1)
         #expect(retried.stderr.contains("cannot retry process \(id): it is aborted"))
+    }
+
+    @Test func answersOutOfRangeAreRefusedByTheForm() throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let result = try wf.run(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 99999}"#)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("demo.work_seconds: must be at most 3600, got 99999"))
+        #expect(try wf.json(["processes"]).arrayValue?.isEmpty == true)
+    }
+
+    @Test func formPrintsEachPageAndItsJSONSchema() throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let text = try wf.run(["form", "task_engine_demo"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("page 1: Engine demo (demo)"))
+        #expect(text.stdout.contains("work_seconds (integer): How long the work step takes, in seconds [default 0] range 0...3600"))
+        let schema = try #require(try wf.json(["form", "task_engine_demo", "--schema"], jsonFlag: false).objectValue)
+        let page = try #require(schema["pages"]?.arrayValue?.first?.objectValue)
+        #expect(page["type"] == "object")
+        #expect(page["x-page"] == "demo")
+        let seconds = try #require(page["properties"]?.objectValue?["work_seconds"]?.objectValue)
+        #expect(seconds["type"] == "integer")
+        #expect(seconds["maximum"] == 3600)
+    }
+
+    @Test func suspendedProcessShowsItsFormAsJSONSchema() throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let started = try wf.json(["start", "task_engine_demo", "--input", "-"], stdin: "{}")
+        let id = try #require(started.objectValue?["process_id"]?.stringValue)
+        let shown = try #require(try wf.json(["process", "show", id]).objectValue)
+        let schema = try #require(shown["form_schema"]?.objectValue)
+        #expect(schema["title"] == "Confirm the change")
+        #expect(schema["required"] == ["confirmed"])
+        let summary = try #require(schema["properties"]?.objectValue?["summary"]?.objectValue)
+        #expect(summary["readOnly"] == true)
+        #expect(schema["properties"]?.objectValue?["confirmed"]?.objectValue?["const"] == true)
+        let text = try wf.run(["process", "show", id])
+        #expect(text.stdout.contains("waiting   for input: Confirm the change"))
+        #expect(text.stdout.contains("say 'hello from wf' after 0 s of work"))
     }
 
     @Test func unknownWorkflowAndUnknownProcessAreNamed() throws {

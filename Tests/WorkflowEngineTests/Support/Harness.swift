@@ -66,7 +66,7 @@ final class Harness: Sendable {
 func workflow(_ steps: StepList, named name: WorkflowName = "test_flow", target: WorkflowTarget = .create, form: Form? = nil)
     -> WorkflowDefinition
 {
-    WorkflowDefinition(name: name, target: target, description: "test workflow \(name)", initialForm: form, steps: steps)
+    WorkflowDefinition(name: name, target: target, description: "test workflow \(name)", initialForm: form.map(FormFlow.init), steps: steps)
 }
 
 /// A step that succeeds with fixed updates.

@@ -73,8 +73,8 @@ struct WFRunner {
     }
 
     /// Runs `wf ... --json` and parses what it printed.
-    func json(_ arguments: [String], stdin: String? = nil) throws -> JSONValue {
-        let result = try run(arguments + ["--json"], stdin: stdin)
+    func json(_ arguments: [String], stdin: String? = nil, jsonFlag: Bool = true) throws -> JSONValue {
+        let result = try run(arguments + (jsonFlag ? ["--json"] : []), stdin: stdin)
         #expect(result.status == 0, "wf \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         return try JSONValue.parse(result.stdout)
     }
