@@ -208,7 +208,8 @@ extension SQLiteStore: ProcessStore {
                 let kind: String = row["input_type"]
                 return InputStateRecord(
                     processID: try Self.processID(row["process_id"]), input: try Self.state(row["input_state"]),
-                    kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"], page: row["page"])
+                    kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"],
+                    page: row["page"])
             }
         }
     }

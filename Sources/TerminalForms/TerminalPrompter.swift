@@ -44,7 +44,8 @@ public struct TerminalPrompter: Sendable {
         for field in form.fields {
             switch field.kind {
             case .display:
-                io.write("\(field.label):\n" + (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)\n" }.joined())
+                io.write(
+                    "\(field.label):\n" + (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)\n" }.joined())
             case .summary:
                 io.write("\(field.label):\n" + (field.items ?? []).map { "  \($0.label): \($0.value)\n" }.joined())
             default:

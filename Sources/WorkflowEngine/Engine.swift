@@ -202,7 +202,8 @@ public struct Engine: Sendable {
             pages = try await (session ?? FormSession(flow)).evaluate(input)
         } else {
             switch input {
-            case .merged(let state): pages = state.isEmpty ? [] : [AnsweredPage(form: Form(name: "input", title: "Input", fields: []), answers: state)]
+            case .merged(let state):
+                pages = state.isEmpty ? [] : [AnsweredPage(form: Form(name: "input", title: "Input", fields: []), answers: state)]
             case .pages(let states): pages = states.map { AnsweredPage(form: Form(name: "input", title: "Input", fields: []), answers: $0) }
             }
         }

@@ -56,7 +56,8 @@ extension FormField {
         case .summary:
             schema["type"] = "object"
             schema["readOnly"] = true
-            schema["default"] = .object(Dictionary((items ?? []).map { ($0.label, JSONValue.string($0.value)) }, uniquingKeysWith: { _, last in last }))
+            schema["default"] = .object(
+                Dictionary((items ?? []).map { ($0.label, JSONValue.string($0.value)) }, uniquingKeysWith: { _, last in last }))
             schema["x-items"] = .array((items ?? []).map { .object(["label": .string($0.label), "value": .string($0.value)]) })
         }
         return .object(schema)

@@ -183,9 +183,12 @@ public final class FormSession: Sendable {
             for name in all.keys.sorted() where !claimed.contains(name) {
                 extra.append(FieldProblem(field: name, reason: "is not a field of this form"))
             }
-            for name in all.keys.sorted() where claimed.contains(name) && answered.contains(where: { page in
-                page.form.fields.contains { $0.name == name && $0.kind.isReadOnly }
-            }) {
+            for name in all.keys.sorted()
+            where claimed.contains(name)
+                && answered.contains(where: { page in
+                    page.form.fields.contains { $0.name == name && $0.kind.isReadOnly }
+                })
+            {
                 extra.append(FieldProblem(field: name, reason: "is read-only; leave it out"))
             }
         case .pages(let pages) where pages.count > flow.pages.count:

@@ -61,13 +61,21 @@ struct CommandLineTests {
         #expect(try wf.json(["processes"]).arrayValue?.isEmpty == true)
     }
 
-    @Test func startWithoutTerminalOrInputFailsAtOnceSayingHowToAnswer() throws {
+    @Test func startWithoutTerminalOrInputFailsAtOnceSayingHowToAnswer() async throws {
         let wf = try WFRunner()
         defer { wf.remove() }
-        let result = try wf.run(["start", "task_engine_demo"])
+        // Standard input stays open (a pipe, not a terminal): `wf` must not wait on it.
+        let child = try wf.launch(["start", "task_engine_demo"], keepStdinOpen: true)
+        let exited = try await waitFor("wf start to give up without a terminal", timeout: 20) {
+            child.process.isRunning ? nil : true
+        }
+        #expect(exited)
+        if child.process.isRunning { child.process.terminate() }
+        let result = child.finish()
         #expect(result.status == 1)
         #expect(result.stderr.contains("--input"))
-        #expect(result.stderr.contains("work_seconds"))
+        #expect(result.stderr.contains("Page 1 'demo': message (text), work_seconds (integer)"))
+        #expect(result.stderr.contains("wf form task_engine_demo --schema"))
         #expect(try wf.json(["processes"]).arrayValue?.isEmpty == true)
     }
 

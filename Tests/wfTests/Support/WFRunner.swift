@@ -35,7 +35,7 @@ struct WFRunner {
     }
 
     /// Starts `wf` with `arguments`; standard input is `stdin` (or empty, never a terminal).
-    func launch(_ arguments: [String], stdin: String? = nil) throws -> (process: Process, finish: () -> Result) {
+    func launch(_ arguments: [String], stdin: String? = nil, keepStdinOpen: Bool = false) throws -> (process: Process, finish: () -> Result) {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments + ["--database", database]
@@ -52,7 +52,7 @@ struct WFRunner {
         process.standardInput = input
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
+        if !keepStdinOpen { try input.fileHandleForWriting.close() }
         return (
             process,
             {
