@@ -147,7 +147,7 @@ extension FormField {
         switch kind {
         case .text:
             guard let text = given.stringValue else { return problem("expected a string, got \(given.typeName)") }
-            if isRequired && text.trimmingCharacters(in: .whitespaces).isEmpty { return problem("must not be empty") }
+            if isRequired && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return problem("must not be empty") }
             if let minLength, text.count < minLength { return problem("must be at least \(minLength) characters long") }
             if let maxLength, text.count > maxLength { return problem("must be at most \(maxLength) characters long") }
             if let pattern {
