@@ -43,10 +43,17 @@ let package = Package(
             dependencies: ["WorkflowEngine"],
             swiftSettings: strict
         ),
+        // Products and their blocks (Node, Circuit): typed models with lifecycle rules.
+        .target(
+            name: "Products",
+            dependencies: ["WorkflowEngine"],
+            path: "Products",
+            swiftSettings: strict
+        ),
         // Workflows shipped with the product, one file per workflow.
         .target(
             name: "Workflows",
-            dependencies: ["WorkflowEngine"],
+            dependencies: ["WorkflowEngine", "Products"],
             path: "Workflows",
             swiftSettings: strict
         ),
@@ -60,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "wf",
             dependencies: [
-                "WorkflowEngine", "Persistence", "Workflows", "TerminalForms",
+                "WorkflowEngine", "Persistence", "Workflows", "TerminalForms", "Products",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PersistenceTests",
-            dependencies: ["Persistence", "WorkflowEngine", "WorkflowTestKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Persistence", "WorkflowEngine", "WorkflowTestKit", "Products", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

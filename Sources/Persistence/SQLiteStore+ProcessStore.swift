@@ -34,7 +34,7 @@ extension SQLiteStore: ProcessStore {
         }
     }
 
-    public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord]) async throws {
+    public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock]) async throws {
         let formText = try process.form.map { try JSONValue(encoding: $0).jsonText }
         try await pool.write { db in
             try db.cachedStatement(
@@ -54,6 +54,7 @@ extension SQLiteStore: ProcessStore {
                     .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(self.path)", database: self.path)
             }
             for input in inputs { try Self.insert(input, db) }
+            try Self.takeLocks(locks, for: process.processID, now: process.startedAt, db)
         }
     }
 
@@ -105,6 +106,7 @@ extension SQLiteStore: ProcessStore {
                 // The process runs on: append the row, fenced by the lease (one page written).
                 try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
                 guard db.changesCount == 1 else { throw leaseLost() }
+                try saveSubscriptions(of: commit, db)
                 return
             }
             // The process stops: the process row takes the outcome and the lease is released.
@@ -121,6 +123,18 @@ extension SQLiteStore: ProcessStore {
             ])
             guard db.changesCount == 1 else { throw leaseLost() }
             try Self.insert(commit.step, stateText: stateText, db)
+            try saveSubscriptions(of: commit, db)
+            if commit.status.isFinal {
+                try Self.releaseLocks(of: commit.step.processID, completed: commit.status == .completed, db)
+            }
+        }
+    }
+
+    /// The subscriptions a step saved, in the step's own transaction.
+    private func saveSubscriptions(of commit: StepCommit, _ db: Database) throws {
+        for write in commit.subscriptions {
+            try Self.save(
+                write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, db)
         }
     }
 
@@ -141,6 +155,7 @@ extension SQLiteStore: ProcessStore {
                     """, arguments: [reason, SQLiteTime.text(log.completedAt), processID.description])
             guard db.changesCount == 1 else { return nil }
             try Self.insert(log, db)
+            try Self.releaseLocks(of: processID, completed: false, db)
             return try Self.fetchProcess(processID, db)
         }
     }

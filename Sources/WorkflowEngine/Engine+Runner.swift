@@ -103,9 +103,10 @@ extension Engine {
         log[metadataKey: "process.id"] = "\(process.processID)"
         log[metadataKey: "workflow.name"] = "\(workflow.name)"
         log[metadataKey: "step.name"] = "\(step.key)"
+        let staged = StagedWrites()
         let context = StepContext(
             processID: process.processID, workflow: workflow.name, step: step.key, state: process.state, user: user, attempt: attempt,
-            logger: log, environment: environment)
+            logger: log, products: products, subscriptionStore: subscriptions, environment: environment, staged: staged)
         let started = environment.now()
         let result: StepResult
         var errorType: String?
@@ -145,7 +146,10 @@ extension Engine {
             row.state = state
             let isComplete: Bool = if case .complete = result { true } else { false }
             row.status = isComplete ? .complete : .success
-            return StepCommit(step: row, owner: configuration.runnerID, status: isComplete ? .completed : .running, state: state)
+            // Only a step that succeeded saves the subscriptions it staged.
+            return StepCommit(
+                step: row, owner: configuration.runnerID, status: isComplete ? .completed : .running, state: state,
+                subscriptions: staged.take())
         case .skipped:
             row.status = .skipped
             return StepCommit(step: row, owner: configuration.runnerID, status: .running, state: process.state)

@@ -11,16 +11,23 @@ import Logging
 public struct Engine: Sendable {
     public let store: any ProcessStore
     public let registry: WorkflowRegistry
+    public let products: ProductRegistry
+    /// Where steps load subscriptions from (usually the same object as `store`).
+    public let subscriptions: (any SubscriptionStore)?
     public let configuration: EngineConfiguration
     public let environment: EngineEnvironment
     public let logger: Logger
 
     public init(
-        store: any ProcessStore, registry: WorkflowRegistry, configuration: EngineConfiguration = EngineConfiguration(),
-        environment: EngineEnvironment = .live, logger: Logger = Logger(label: "wf.engine")
+        store: any ProcessStore, registry: WorkflowRegistry, products: ProductRegistry = .empty,
+        subscriptions: (any SubscriptionStore)? = nil, configuration: EngineConfiguration = EngineConfiguration(),
+        environment: EngineEnvironment = .live,
+        logger: Logger = Logger(label: "wf.engine")
     ) {
         self.store = store
         self.registry = registry
+        self.products = products
+        self.subscriptions = subscriptions ?? (store as? any SubscriptionStore)
         self.configuration = configuration
         self.environment = environment
         self.logger = logger
@@ -232,9 +239,21 @@ public struct Engine: Sendable {
         if records.isEmpty {
             records = [InputStateRecord(processID: processID, input: State(), kind: .initialState, createdBy: user, inputTime: now)]
         }
-        try await store.insertProcess(process, inputs: records)
+        try await store.insertProcess(process, inputs: records, locks: try locks(for: workflow, answers: answers))
         logger.info("process started", metadata: ["process.id": "\(processID)", "workflow.name": "\(workflow.name)", "user": "\(user)"])
         return process
+    }
+
+    /// A modify, terminate or validate process locks the subscription it works on
+    /// (`subscription_id` in its input) from the moment it exists.
+    private func locks(for workflow: WorkflowDefinition, answers: State) throws -> [SubscriptionLock] {
+        guard [.modify, .terminate, .validate].contains(workflow.target) else { return [] }
+        guard let text = answers[raw: "subscription_id"]?.stringValue, let id = UUID(uuidString: text) else {
+            throw WorkflowError(
+                .invalidInput, "a \(workflow.target.rawValue) workflow needs the subscription it works on",
+                workflow: workflow.name, problems: [FieldProblem(field: "subscription_id", reason: "is required (a subscription id)")])
+        }
+        return [SubscriptionLock(id, refuseIfInUse: workflow.target == .terminate)]
     }
 
     /// Claims a process for a retry (by an operator, or by the retry timer when `dueBy` is set).

@@ -152,10 +152,12 @@ public struct StepCommit: Sendable {
     public var form: Form?
     public var failedReason: String?
     public var nextRetryAt: Date?
+    /// Subscriptions the step saved: written in the same transaction, each as a new version.
+    public var subscriptions: [SubscriptionWrite]
 
     public init(
         step: StepRecord, owner: String, status: ProcessStatus, state: State, form: Form? = nil, failedReason: String? = nil,
-        nextRetryAt: Date? = nil
+        nextRetryAt: Date? = nil, subscriptions: [SubscriptionWrite] = []
     ) {
         self.step = step
         self.owner = owner
@@ -164,6 +166,7 @@ public struct StepCommit: Sendable {
         self.form = form
         self.failedReason = failedReason
         self.nextRetryAt = nextRetryAt
+        self.subscriptions = subscriptions
     }
 }
 
@@ -223,5 +226,17 @@ public struct WorkflowRow: Sendable, Hashable {
         self.target = target
         self.description = description
         self.createdAt = createdAt
+    }
+}
+
+/// A subscription lock a process takes when it is created (modify, terminate, validate).
+public struct SubscriptionLock: Sendable, Hashable {
+    public var subscriptionID: UUID
+    /// Refuse when another live subscription uses this one (a terminate).
+    public var refuseIfInUse: Bool
+
+    public init(_ subscriptionID: UUID, refuseIfInUse: Bool = false) {
+        self.subscriptionID = subscriptionID
+        self.refuseIfInUse = refuseIfInUse
     }
 }

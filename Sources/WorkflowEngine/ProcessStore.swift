@@ -11,8 +11,12 @@ public protocol ProcessStore: Sendable {
     func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws
     func workflows() async throws -> [WorkflowRow]
 
-    /// Creates a process with its initial input (one record per answered page) in one transaction.
-    func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord]) async throws
+    /// Creates a process with its initial input (one record per answered page) in one
+    /// transaction, taking `locks` on subscriptions atomically: when one is held by another
+    /// process (or, with `refuseIfInUse`, used by another subscription) nothing is written and
+    /// the error names the holder (or the users). Locks are released when the process ends
+    /// (completed or aborted).
+    func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock]) async throws
 
     /// Takes ownership of a process if it is in one of `request.from` and no live lease is
     /// held on it; sets it `running` and writes the request's log row, input and state in the
@@ -49,6 +53,10 @@ public protocol ProcessStore: Sendable {
 extension ProcessStore {
     /// Creates a process with a single initial input.
     public func insertProcess(_ process: ProcessRecord, input: InputStateRecord) async throws {
-        try await insertProcess(process, inputs: [input])
+        try await insertProcess(process, inputs: [input], locks: [])
+    }
+
+    public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord]) async throws {
+        try await insertProcess(process, inputs: inputs, locks: [])
     }
 }

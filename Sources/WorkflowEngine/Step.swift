@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The persisted name of a step, unique within its workflow. Resume and retry find the
 /// next step by this key, never by position.
@@ -126,7 +127,11 @@ public struct StepContext: Sendable {
     /// 1 on the first attempt of this step, 2 on the first retry, and so on.
     public let attempt: Int
     public let logger: Logger
+    /// The products this build knows.
+    public let products: ProductRegistry
+    let subscriptionStore: (any SubscriptionStore)?
     let environment: EngineEnvironment
+    let staged: StagedWrites
 
     public func now() -> Date { environment.now() }
     public func makeID() -> UUID { environment.makeID() }
@@ -135,5 +140,63 @@ public struct StepContext: Sendable {
     /// Reads a typed key from the state.
     public subscript<Value>(key: StateKey<Value>) -> Value {
         get throws { try state.value(for: key) }
+    }
+}
+
+/// Subscription writes a step staged; the runner commits them with the step's log row.
+final class StagedWrites: Sendable {
+    private let writes = Mutex<[SubscriptionWrite]>([])
+
+    func append(_ write: SubscriptionWrite) {
+        writes.withLock { $0.append(write) }
+    }
+
+    func take() -> [SubscriptionWrite] {
+        writes.withLock { current in
+            defer { current.removeAll() }
+            return current
+        }
+    }
+}
+
+extension StepContext {
+    /// Stages `model` to be saved in this step's transaction (a new version linked to this
+    /// process and step) and returns the state update that carries it: `return .success(try context.save(model))`.
+    public func save(_ model: SubscriptionModel) throws -> State {
+        let product = try products.product(named: model.productName)
+        var model = model
+        model.root = product.root.assigningInstanceIDs(model.root, environment.makeID)
+        if let description = product.describe(model.root) { model.description = description }
+        staged.append(SubscriptionWrite(model, product: product))
+        return ["subscription": model.json]
+    }
+
+    /// Stages a typed subscription; see `save(_:)`.
+    public func save<Root>(_ subscription: Subscription<Root>) throws -> State {
+        try save(try subscription.encoded())
+    }
+
+    /// The subscription as it is stored now.
+    public func loadSubscription(_ id: UUID) async throws -> SubscriptionModel {
+        guard let store = subscriptionStore else {
+            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to load \(id) from")
+        }
+        guard let model = try await store.subscription(id) else {
+            throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
+        }
+        return model
+    }
+
+    /// The subscription model the state carries under "subscription".
+    public func subscriptionModel() throws -> SubscriptionModel {
+        guard let json = state[raw: "subscription"] else {
+            throw WorkflowError(.missingStateKey, "state key 'subscription' is missing")
+        }
+        return try SubscriptionModel(json: json)
+    }
+
+    /// The typed subscription the state carries under "subscription".
+    public func subscription<Root: ProductBlock>(_ root: Root.Type) throws -> Subscription<Root> {
+        try Subscription<Root>(try subscriptionModel())
     }
 }

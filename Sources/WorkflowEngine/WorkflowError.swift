@@ -20,6 +20,12 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let processBusy = Code("process_busy")
         public static let leaseLost = Code("lease_lost")
         public static let stepNotInWorkflow = Code("step_not_in_workflow")
+        public static let unknownProduct = Code("unknown_product")
+        public static let invalidLifecycle = Code("invalid_lifecycle")
+        public static let invalidModel = Code("invalid_model")
+        public static let subscriptionNotFound = Code("subscription_not_found")
+        public static let subscriptionLocked = Code("subscription_locked")
+        public static let subscriptionInUse = Code("subscription_in_use")
     }
 
     public var code: Code

@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import WorkflowEngine
+
+extension SQLiteStore: SubscriptionStore {
+    public func saveSubscription(_ write: SubscriptionWrite, user: String, now: Date) async throws {
+        try await pool.write { db in
+            try Self.save(write, processID: nil, step: nil, user: user, now: now, db)
+        }
+    }
+
+    public func subscription(_ id: UUID) async throws -> SubscriptionModel? {
+        try await pool.read { db in try Self.loadSubscription(id.uuidString.lowercased(), db) }
+    }
+
+    public func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? AND created_at <= ? ORDER BY version DESC LIMIT 1",
+                arguments: [id.uuidString.lowercased(), SQLiteTime.text(time)]
+            ).map { try SubscriptionModel(json: try JSONValue.parse($0)) }
+        }
+    }
+
+    public func subscriptions(_ filter: SubscriptionFilter) async throws -> [SubscriptionSummary] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let product = filter.product {
+                conditions.append("(p.name = ? OR p.product_type = ?)")
+                arguments += [product, product]
+            }
+            if !filter.statuses.isEmpty {
+                let statuses = filter.statuses.map(\.rawValue).sorted()
+                conditions.append("s.status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
+                arguments += StatementArguments(statuses)
+            }
+            if let (field, value) = filter.whereValue {
+                conditions.append(
+                    """
+                    s.subscription_id IN (SELECT i.subscription_id FROM subscription_instances i
+                        JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
+                        JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                        WHERE r.resource_type = ? AND v.value = ?)
+                    """)
+                arguments += [field, value]
+            }
+            arguments += [filter.limit]
+            let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db, sql: Self.selectSummary + whereClause + " ORDER BY s.description, s.subscription_id LIMIT ?", arguments: arguments
+            )
+            .map(Self.summary)
+        }
+    }
+
+    public func subscriptionIDs(withPrefix prefix: String, limit: Int) async throws -> [UUID] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT subscription_id FROM subscriptions WHERE subscription_id LIKE ? ORDER BY subscription_id LIMIT ?",
+                arguments: [prefix.lowercased() + "%", limit]
+            ).compactMap(UUID.init(uuidString:))
+        }
+    }
+
+    public func versions(of id: UUID) async throws -> [SubscriptionVersion] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT version, process_id, step_name, created_by, created_at, model, diff FROM subscription_versions
+                    WHERE subscription_id = ? ORDER BY version
+                    """, arguments: [id.uuidString.lowercased()]
+            ).map { row in
+                let processID: String? = row["process_id"]
+                let step: String? = row["step_name"]
+                let diff = try JSONValue.parse(row["diff"] as String).decode([FieldChange].self)
+                return SubscriptionVersion(
+                    subscriptionID: id, version: row["version"], processID: processID.flatMap(ProcessID.init), step: step.map { StepKey($0) },
+                    user: row["created_by"], time: row["created_at"], changes: diff,
+                    model: try SubscriptionModel(json: try JSONValue.parse(row["model"] as String)))
+            }
+        }
+    }
+
+    public func events(of id: UUID) async throws -> [SubscriptionEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT event, created_by, created_at, detail FROM subscription_events WHERE subscription_id = ? ORDER BY created_at, rowid",
+                arguments: [id.uuidString.lowercased()]
+            ).map { SubscriptionEvent(subscriptionID: id, event: $0["event"], user: $0["created_by"], time: $0["created_at"], detail: $0["detail"]) }
+        }
+    }
+
+    public func processes(of id: UUID) async throws -> [ProcessID] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT process_id FROM processes_subscriptions WHERE subscription_id = ? ORDER BY created_at, rowid",
+                arguments: [id.uuidString.lowercased()]
+            ).compactMap(ProcessID.init)
+        }
+    }
+
+    public func usedBy(_ id: UUID) async throws -> [SubscriptionSummary] {
+        try await pool.read { db in try Self.users(of: id.uuidString.lowercased(), db) }
+    }
+
+    public func forceUnlock(_ id: UUID, user: String, reason: String, now: Date) async throws -> ProcessID? {
+        try await pool.write { db -> ProcessID? in
+            let key = id.uuidString.lowercased()
+            guard let row = try Row.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) else {
+                throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
+            }
+            let holder: String? = row["locked_by"]
+            try db.execute(sql: "UPDATE subscriptions SET locked_by = NULL WHERE subscription_id = ?", arguments: [key])
+            try db.execute(
+                sql: "INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail) VALUES (?, 'force_unlock', ?, ?, ?)",
+                arguments: [key, user, SQLiteTime.text(now), "lock of process \(holder ?? "none") released: \(reason)"])
+            return holder.flatMap(ProcessID.init)
+        }
+    }
+
+    // MARK: - Inside transactions
+
+    static let selectSummary = """
+        SELECT s.subscription_id, p.name AS product_name, s.customer_id, s.description, s.status, s.insync, s.locked_by
+        FROM subscriptions s JOIN products p ON p.product_id = s.product_id
+        """
+
+    static func summary(_ row: Row) throws -> SubscriptionSummary {
+        let id: String = row["subscription_id"]
+        let status: String = row["status"]
+        let lockedBy: String? = row["locked_by"]
+        guard let uuid = UUID(uuidString: id), let lifecycle = Lifecycle(rawValue: status) else {
+            throw PersistenceError(.corruptRow, "subscription \(id) has a malformed id or status '\(status)'")
+        }
+        return SubscriptionSummary(
+            subscriptionID: uuid, productName: row["product_name"], customerID: row["customer_id"], description: row["description"],
+            status: lifecycle, insync: row["insync"], lockedBy: lockedBy.flatMap(ProcessID.init))
+    }
+
+    /// The live subscriptions with a block that points into one of `subscription`'s blocks.
+    static func users(of subscription: String, _ db: Database) throws -> [SubscriptionSummary] {
+        try Row.fetchAll(
+            db,
+            sql: selectSummary + """
+                 WHERE s.status != 'terminated' AND s.subscription_id != ? AND s.subscription_id IN (
+                    SELECT parent.subscription_id FROM subscription_instance_relations r
+                    JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id
+                    JOIN subscription_instances child ON child.subscription_instance_id = r.depends_on_id
+                    WHERE child.subscription_id = ?)
+                ORDER BY s.description
+                """, arguments: [subscription, subscription]
+        ).map(summary)
+    }
+
+    /// Takes the locks a new process asks for, or throws naming who holds (or uses) the subscription.
+    static func takeLocks(_ locks: [SubscriptionLock], for processID: ProcessID, now: Date, _ db: Database) throws {
+        for lock in locks {
+            let key = lock.subscriptionID.uuidString.lowercased()
+            guard let row = try Row.fetchOne(db, sql: "SELECT locked_by, status FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+            else {
+                throw WorkflowError(.subscriptionNotFound, "subscription \(lock.subscriptionID) does not exist")
+            }
+            if let holder = row["locked_by"] as String? {
+                let detail = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id WHERE p.process_id = ?",
+                    arguments: [holder])
+                let what = detail.map { " (\($0["name"] as String), started by \($0["created_by"] as String), \($0["last_status"] as String))" } ?? ""
+                throw WorkflowError(
+                    .subscriptionLocked,
+                    "subscription \(lock.subscriptionID) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
+                        + "`wf subscription unlock \(key.prefix(8)) --force`")
+            }
+            if (row["status"] as String) == Lifecycle.terminated.rawValue {
+                throw WorkflowError(.invalidLifecycle, "subscription \(lock.subscriptionID) is terminated")
+            }
+            if lock.refuseIfInUse {
+                let users = try users(of: key, db)
+                if !users.isEmpty {
+                    throw WorkflowError(
+                        .subscriptionInUse,
+                        "subscription \(lock.subscriptionID) is in use by "
+                            + users.map { "\($0.subscriptionID.uuidString.lowercased().prefix(8)) (\($0.description), \($0.status))" }
+                            .joined(separator: ", ") + "; terminate those first")
+                }
+            }
+            try db.execute(
+                sql: "UPDATE subscriptions SET locked_by = ?, insync = 0 WHERE subscription_id = ? AND locked_by IS NULL",
+                arguments: [processID.description, key])
+            try link(processID, key, now: now, db)
+        }
+    }
+
+    /// Releases every lock `processID` holds; a completed process leaves its subscriptions in sync.
+    static func releaseLocks(of processID: ProcessID, completed: Bool, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE subscriptions SET locked_by = NULL, insync = CASE WHEN ? THEN 1 ELSE insync END WHERE locked_by = ?",
+            arguments: [completed, processID.description])
+    }
+
+    static func link(_ processID: ProcessID, _ subscription: String, now: Date, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO processes_subscriptions (process_id, subscription_id, created_at) VALUES (?, ?, ?)",
+            arguments: [processID.description, subscription, SQLiteTime.text(now)])
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The steps every product's workflows share, as in orchestrator-core.
+public enum StandardSteps {
+    /// Saves the subscription the state carries (built by an earlier step) as its first
+    /// version, linking it to this process.
+    public static let storeProcessSubscription = Step("store_process_subscription", retry: .never) { context in
+        .success(try context.save(try context.subscriptionModel()))
+    }
+
+    /// Moves the subscription to `lifecycle`, checking the product's graph and the fields that
+    /// lifecycle requires. Active sets the start date, terminated the end date.
+    public static func setStatus(_ lifecycle: Lifecycle) -> Step {
+        Step(StepKey("set_status_\(lifecycle.rawValue)"), retry: .never) { context in
+            var model = try context.subscriptionModel()
+            try context.products.product(named: model.productName).checkTransition(of: model, to: lifecycle)
+            model.status = lifecycle
+            if lifecycle == .active && model.startDate == nil { model.startDate = context.now() }
+            if lifecycle == .terminated { model.endDate = context.now() }
+            return .success(try context.save(model))
+        }
+    }
+
+    /// Loads the subscription the process works on (`subscription_id`) into the state. Its lock,
+    /// taken when the process was created, already marks it out of sync.
+    public static let unsync = Step("unsync", retry: .never) { context in
+        guard let text = context.state[raw: "subscription_id"]?.stringValue, let id = UUID(uuidString: text) else {
+            throw StepError("the process has no subscription_id to work on")
+        }
+        var model = try await context.loadSubscription(id)
+        model.insync = false
+        return .success(["subscription": model.json, "__old_subscription__": model.json])
+    }
+
+    /// Saves the subscription as in sync again: the last save of a modify, terminate or validate.
+    public static let resync = Step("resync", retry: .never) { context in
+        var model = try context.subscriptionModel()
+        model.insync = true
+        return .success(try context.save(model))
+    }
+}
+
+/// Frames that put the standard steps around a workflow's own steps.
+public enum WorkflowFrames {
+    /// `body >> set_status(active) >> resync >> done`; the body builds the model and stores it.
+    public static func create(
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+    ) -> WorkflowDefinition {
+        WorkflowDefinition(
+            name: name, target: .create, description: description, initialForm: initialForm,
+            steps: StepList(body.steps + [StandardSteps.setStatus(.active), StandardSteps.resync, done]))
+    }
+
+    /// `unsync >> body >> resync >> done`, on the subscription named by `subscription_id`.
+    public static func modify(
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+    ) -> WorkflowDefinition {
+        WorkflowDefinition(
+            name: name, target: .modify, description: description, initialForm: subscriptionFirst(initialForm),
+            steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.resync, done]))
+    }
+
+    /// `unsync >> body >> set_status(terminated) >> resync >> done`; refused at start while
+    /// another subscription uses this one.
+    public static func terminate(
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+    ) -> WorkflowDefinition {
+        WorkflowDefinition(
+            name: name, target: .terminate, description: description, initialForm: subscriptionFirst(initialForm),
+            steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.setStatus(.terminated), StandardSteps.resync, done]))
+    }
+
+    /// `unsync >> body >> resync >> done`: checks that change nothing but the sync flag.
+    public static func validate(
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+    ) -> WorkflowDefinition {
+        WorkflowDefinition(
+            name: name, target: .validate, description: description, initialForm: subscriptionFirst(initialForm),
+            steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.resync, done]))
+    }
+
+    /// `body >> done`: a system task, not about one subscription.
+    public static func task(_ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList) -> WorkflowDefinition {
+        WorkflowDefinition(
+            name: name, target: .system, description: description, initialForm: initialForm, steps: StepList(body.steps + [done]))
+    }
+
+    /// The subscription to work on, asked first unless the form already asks for it.
+    static func subscriptionFirst(_ form: FormFlow?) -> FormFlow {
+        let page = FormFlow.Page(
+            Form(
+                name: "subscription", title: "Subscription",
+                fields: [.text("subscription_id", "Subscription id", pattern: "[0-9a-fA-F-]{36}")]))
+        guard let form else { return FormFlow([page]) }
+        return FormFlow([page] + form.pages)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// A subscription change a step made, saved in that step's transaction.
+public struct SubscriptionWrite: Sendable {
+    public var model: SubscriptionModel
+    public var product: ProductDefinition
+
+    public init(_ model: SubscriptionModel, product: ProductDefinition) {
+        self.model = model
+        self.product = product
+    }
+}
+
+/// A subscription as listings show it.
+public struct SubscriptionSummary: Sendable, Hashable {
+    public var subscriptionID: UUID
+    public var productName: String
+    public var customerID: String
+    public var description: String
+    public var status: Lifecycle
+    public var insync: Bool
+    /// The process that holds the subscription's lock, if any.
+    public var lockedBy: ProcessID?
+
+    public init(
+        subscriptionID: UUID, productName: String, customerID: String, description: String, status: Lifecycle, insync: Bool,
+        lockedBy: ProcessID?
+    ) {
+        self.subscriptionID = subscriptionID
+        self.productName = productName
+        self.customerID = customerID
+        self.description = description
+        self.status = status
+        self.insync = insync
+        self.lockedBy = lockedBy
+    }
+}
+
+/// One committed change of a subscription: who, when, through which process and step, and
+/// what changed field by field.
+public struct SubscriptionVersion: Sendable, Hashable {
+    public var subscriptionID: UUID
+    public var version: Int
+    public var processID: ProcessID?
+    public var step: StepKey?
+    public var user: String
+    public var time: Date
+    public var changes: [FieldChange]
+    public var model: SubscriptionModel
+
+    public init(
+        subscriptionID: UUID, version: Int, processID: ProcessID?, step: StepKey?, user: String, time: Date, changes: [FieldChange],
+        model: SubscriptionModel
+    ) {
+        self.subscriptionID = subscriptionID
+        self.version = version
+        self.processID = processID
+        self.step = step
+        self.user = user
+        self.time = time
+        self.changes = changes
+        self.model = model
+    }
+}
+
+/// Which subscriptions to list.
+public struct SubscriptionFilter: Sendable {
+    public var product: String?
+    public var statuses: Set<Lifecycle>
+    /// Resource type and value: the subscriptions with a block holding that value.
+    public var whereValue: (field: String, value: String)?
+    public var limit: Int
+
+    public init(product: String? = nil, statuses: Set<Lifecycle> = [], whereValue: (field: String, value: String)? = nil, limit: Int = 100) {
+        self.product = product
+        self.statuses = statuses
+        self.whereValue = whereValue
+        self.limit = limit
+    }
+}
+
+/// Something an operator did to a subscription outside a process (a forced unlock).
+public struct SubscriptionEvent: Sendable, Hashable {
+    public var subscriptionID: UUID
+    public var event: String
+    public var user: String
+    public var time: Date
+    public var detail: String
+
+    public init(subscriptionID: UUID, event: String, user: String, time: Date, detail: String) {
+        self.subscriptionID = subscriptionID
+        self.event = event
+        self.user = user
+        self.time = time
+        self.detail = detail
+    }
+}
+
+/// What `syncProducts` did, and what it found in the database but not in code (reported, never dropped).
+public struct CatalogSyncReport: Sendable, Hashable {
+    public var created: [String] = []
+    public var updated: [String] = []
+    public var orphans: [String] = []
+
+    public init() {}
+}
+
+/// Where subscriptions, their block instances, values and versions live.
+public protocol SubscriptionStore: Sendable {
+    /// Writes the product catalog (products, blocks, resource types, fixed inputs, relations,
+    /// product workflows); idempotent.
+    func syncProducts(_ products: [ProductDefinition], now: Date) async throws -> CatalogSyncReport
+
+    /// Saves a subscription outside any process (seeding, imports), as a new version.
+    func saveSubscription(_ write: SubscriptionWrite, user: String, now: Date) async throws
+
+    /// The subscription as it is, read from its instances, values and relations.
+    func subscription(_ id: UUID) async throws -> SubscriptionModel?
+    /// The subscription as it was at `time` (nil if it did not exist yet).
+    func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel?
+    func subscriptions(_ filter: SubscriptionFilter) async throws -> [SubscriptionSummary]
+    func subscriptionIDs(withPrefix prefix: String, limit: Int) async throws -> [UUID]
+    func versions(of id: UUID) async throws -> [SubscriptionVersion]
+    func events(of id: UUID) async throws -> [SubscriptionEvent]
+    /// The processes that touched the subscription, oldest first.
+    func processes(of id: UUID) async throws -> [ProcessID]
+    /// The subscriptions (not terminated) whose blocks point into this one's blocks.
+    func usedBy(_ id: UUID) async throws -> [SubscriptionSummary]
+    /// Releases the lock whoever holds it, recording who did it and why. Returns the former holder.
+    func forceUnlock(_ id: UUID, user: String, reason: String, now: Date) async throws -> ProcessID?
+}
