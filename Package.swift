@@ -90,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "wfTests",
-            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine"],
+            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine", "Products"],
             swiftSettings: strict
         ),
     ],

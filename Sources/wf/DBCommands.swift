@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Persistence
+import Products
 import WorkflowEngine
+import Workflows
 
 struct DB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,17 +20,29 @@ struct DB: AsyncParsableCommand {
                 let path = Runtime.databasePath(database)
                 let store = try SQLiteStore(path: path)
                 let applied = try await store.migrate()
+                // The code's workflows and product catalog, synced into their tables.
+                try await store.syncWorkflows(try WorkflowRegistry(WorkflowCatalog.all).workflows, now: Date())
+                let report = try await store.syncProducts(ProductCatalog.all, now: Date())
                 if output.json {
                     JSONValue.object([
                         "database": .string(path),
                         "applied": .array(applied.map { .string("\($0.version)_\($0.name)") }),
+                        "catalog": .object([
+                            "created": .array(report.created.map(JSONValue.string)), "updated": .array(report.updated.map(JSONValue.string)),
+                            "not_in_code": .array(report.orphans.map(JSONValue.string)),
+                        ]),
                     ]).printJSON()
-                } else if applied.isEmpty {
+                    return 0
+                }
+                if applied.isEmpty {
                     print("\(path): up to date, nothing to apply")
                 } else {
                     for migration in applied { print("applied \(migration.version)_\(migration.name)") }
                     print("\(path): up to date")
                 }
+                for line in report.created { print("catalog: created \(line)") }
+                for line in report.updated { print("catalog: updated \(line)") }
+                for line in report.orphans { print("catalog: in the database but no longer in code, kept: \(line)") }
                 return 0
             }
         }

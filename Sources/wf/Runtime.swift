@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Persistence
+import Products
 import WorkflowEngine
 import Workflows
 
@@ -18,8 +19,34 @@ struct Runtime {
         let store = try SQLiteStore(path: databasePath(options))
         try await store.migrate()
         let registry = try WorkflowRegistry(WorkflowCatalog.all)
+        let products = try ProductRegistry(ProductCatalog.all)
         try await store.syncWorkflows(registry.workflows, now: Date())
-        return Runtime(store: store, engine: Engine(store: store, registry: registry, configuration: try engineConfiguration()))
+        // The catalog is synced by `wf db migrate`; a fresh embedded database gets it here.
+        let known = Set(try await store.productRows().map(\.name))
+        if !products.products.allSatisfy({ known.contains($0.name) }) {
+            _ = try await store.syncProducts(products.products, now: Date())
+        }
+        return Runtime(
+            store: store,
+            engine: Engine(store: store, registry: registry, products: products, configuration: try engineConfiguration()))
+    }
+
+    /// Resolves a full subscription id or a unique prefix of one.
+    func subscriptionID(_ text: String) async throws -> UUID {
+        if let id = UUID(uuidString: text) { return id }
+        let prefix = text.lowercased()
+        guard !prefix.isEmpty, prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw CLIError("'\(text)' is not a subscription id or a prefix of one")
+        }
+        let matches = try await store.subscriptionIDs(withPrefix: prefix, limit: 5)
+        switch matches.count {
+        case 0: throw CLIError("no subscription id starts with '\(text)'")
+        case 1: return matches[0]
+        default:
+            throw CLIError(
+                "'\(text)' matches several subscriptions: \(matches.map { $0.uuidString.lowercased() }.joined(separator: ", ")); give more characters"
+            )
+        }
     }
 
     static func databasePath(_ options: DatabaseOptions) -> String {

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import WorkflowEngine
+
+/// One thing that happened, for `wf audit`: a step a process ran (with the subscription
+/// versions it wrote), or an operator's action on a subscription.
+public struct AuditEntry: Sendable, Hashable {
+    public var time: Date
+    public var user: String
+    public var workflow: String?
+    public var processID: ProcessID?
+    public var action: String
+    public var status: String
+    /// `subscription_id#version` of each version written.
+    public var versions: [String]
+}
+
+/// Which entries `wf audit` shows.
+public struct AuditFilter: Sendable {
+    public var user: String?
+    public var since: Date?
+    public var workflow: String?
+    public var limit: Int
+
+    public init(user: String? = nil, since: Date? = nil, workflow: String? = nil, limit: Int = 200) {
+        self.user = user
+        self.since = since
+        self.workflow = workflow
+        self.limit = limit
+    }
+}
+
+extension SQLiteStore {
+    public func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            let since = filter.since.map { SQLiteTime.text($0) }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT st.completed_at AS time, st.created_by AS user, w.name AS workflow, st.process_id AS process_id,
+                            st.name AS action, st.status AS status,
+                            (SELECT group_concat(v.subscription_id || '#' || v.version, ',') FROM subscription_versions v
+                                WHERE v.process_id = st.process_id AND v.step_name = st.name) AS versions
+                        FROM process_steps st JOIN processes p ON p.process_id = st.process_id
+                        JOIN workflows w ON w.workflow_id = p.workflow_id
+                        WHERE (? IS NULL OR st.created_by = ?) AND (? IS NULL OR st.completed_at >= ?) AND (? IS NULL OR w.name = ?)
+                        UNION ALL
+                        SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
+                        FROM subscription_events e
+                        WHERE (? IS NULL OR e.created_by = ?) AND (? IS NULL OR e.created_at >= ?) AND ? IS NULL
+                    ) ORDER BY time LIMIT ?
+                    """,
+                arguments: [
+                    filter.user, filter.user, since, since, filter.workflow, filter.workflow, filter.user, filter.user, since, since,
+                    filter.workflow, filter.limit,
+                ])
+            return rows.map { row in
+                let process: String? = row["process_id"]
+                let versions: String? = row["versions"]
+                return AuditEntry(
+                    time: row["time"], user: row["user"], workflow: row["workflow"], processID: process.flatMap(ProcessID.init),
+                    action: row["action"], status: row["status"], versions: versions?.split(separator: ",").map(String.init) ?? [])
+            }
+        }
+    }
+}

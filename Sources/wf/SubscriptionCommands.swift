@@ -1,0 +1,237 @@
+import ArgumentParser
+import Foundation
+import Persistence
+import WorkflowEngine
+
+struct ProductsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "products", abstract: "List the products and their fixed inputs.")
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let rows = try await runtime.store.productRows()
+            if output.json {
+                JSONValue.array(
+                    rows.map { row in
+                        .object([
+                            "name": .string(row.name), "product_type": .string(row.type), "description": .string(row.description),
+                            "tag": .string(row.tag), "status": .string(row.status),
+                            "fixed_inputs": .object(row.fixedInputs.mapValues(JSONValue.string)), "subscriptions": .int(row.subscriptionCount),
+                            "root_block": runtime.engine.products[row.name].map { .string($0.root.name) } ?? .null,
+                        ])
+                    }
+                ).printJSON()
+                return 0
+            }
+            print(
+                Rendering.table(
+                    ["PRODUCT", "TYPE", "FIXED INPUTS", "SUBSCRIPTIONS", "DESCRIPTION"],
+                    rows.map { row in
+                        [
+                            row.name, row.type, row.fixedInputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                            String(row.subscriptionCount), row.description,
+                        ]
+                    }))
+            return 0
+        }
+    }
+}
+
+struct SubscriptionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "subscriptions", abstract: "List subscriptions.")
+    @Option(name: .long, help: "Only this product (name or type, e.g. Node or \"Circuit 10G\").") var product: String?
+    @Option(name: .long, help: "Only this lifecycle status; repeatable.") var status: [String] = []
+    @Option(name: .long, help: "Only subscriptions with a block value field=value, e.g. node_name=loc1-core.") var `where`: String?
+    @Option(name: .long, help: "At most this many (default 100).") var limit = 100
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        for value in status where Lifecycle(rawValue: value) == nil {
+            throw ValidationError("unknown status '\(value)'; one of: \(Lifecycle.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let condition = `where`, !condition.contains("=") { throw ValidationError("--where takes field=value, got '\(condition)'") }
+        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let condition = `where`.map { text -> (field: String, value: String) in
+                let parts = text.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }
+            let rows = try await runtime.store.subscriptions(
+                SubscriptionFilter(product: product, statuses: Set(status.compactMap(Lifecycle.init)), whereValue: condition, limit: limit))
+            if output.json {
+                JSONValue.array(rows.map(SubscriptionView.summary)).printJSON()
+                return 0
+            }
+            guard !rows.isEmpty else {
+                print("no subscriptions")
+                return 0
+            }
+            print(
+                Rendering.table(
+                    ["SUBSCRIPTION", "PRODUCT", "STATUS", "INSYNC", "LOCKED BY", "DESCRIPTION"],
+                    rows.map { row in
+                        [
+                            String(row.subscriptionID.uuidString.lowercased().prefix(8)), row.productName, row.status.rawValue,
+                            row.insync ? "yes" : "no", row.lockedBy.map { String($0.description.prefix(8)) } ?? "-", row.description,
+                        ]
+                    }))
+            return 0
+        }
+    }
+}
+
+struct SubscriptionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscription", abstract: "Inspect one subscription, its history, or force its lock open.",
+        subcommands: [Show.self, History.self, Unlock.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a subscription's model tree, as it is or as it was at a time.")
+        @Argument(help: "The subscription id, or a unique prefix of it.") var subscription: String
+        @Option(name: .long, help: "Show it as it was at this time (ISO 8601, or YYYY-MM-DD HH:MM:SS in UTC).") var at: String?
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runCommand {
+                let runtime = try await Runtime.open(database)
+                let id = try await runtime.subscriptionID(subscription)
+                let model: SubscriptionModel
+                if let at {
+                    let time = try SubscriptionView.parseTime(at)
+                    guard let found = try await runtime.store.subscription(id, at: time) else {
+                        throw CLIError("subscription \(id.uuidString.lowercased()) did not exist yet at \(Rendering.shortTime(time))")
+                    }
+                    model = found
+                } else {
+                    guard let found = try await runtime.store.subscription(id) else {
+                        throw CLIError("subscription \(id.uuidString.lowercased()) does not exist")
+                    }
+                    model = found
+                }
+                let summary = try await runtime.store.subscriptions(SubscriptionFilter(limit: 100_000)).first { $0.subscriptionID == id }
+                let users = try await runtime.store.usedBy(id)
+                if output.json {
+                    guard case .object(var object) = model.json else { return 0 }
+                    object["locked_by"] = summary?.lockedBy.map { .string($0.description) } ?? .null
+                    object["in_use_by"] = .array(users.map { .string($0.subscriptionID.uuidString.lowercased()) })
+                    JSONValue.object(object).printJSON()
+                    return 0
+                }
+                SubscriptionView.printModel(model, lockedBy: at == nil ? summary?.lockedBy : nil, usedBy: at == nil ? users : [])
+                return 0
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Everything that touched a subscription, in time order: processes, who ran them, their inputs, and the field changes.")
+        @Argument(help: "The subscription id, or a unique prefix of it.") var subscription: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runCommand {
+                let runtime = try await Runtime.open(database)
+                let id = try await runtime.subscriptionID(subscription)
+                let versions = try await runtime.store.versions(of: id)
+                let events = try await runtime.store.events(of: id)
+                var processes: [(ProcessRecord, [InputStateRecord])] = []
+                for processID in try await runtime.store.processes(of: id) {
+                    guard let process = try await runtime.store.process(processID) else { continue }
+                    processes.append((process, try await runtime.store.inputStates(of: processID)))
+                }
+                let entries = SubscriptionView.history(versions: versions, processes: processes, events: events)
+                if output.json {
+                    JSONValue.array(entries.map(\.json)).printJSON()
+                    return 0
+                }
+                guard !entries.isEmpty else {
+                    print("no history for \(id)")
+                    return 0
+                }
+                for entry in entries { print(entry.text) }
+                return 0
+            }
+        }
+    }
+
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a subscription's lock whoever holds it (audited). For a process that will never finish.")
+        @Argument(help: "The subscription id, or a unique prefix of it.") var subscription: String
+        @Flag(name: .long, help: "Required: you know the holding process will not finish.") var force = false
+        @Option(name: .long, help: "Why, for the audit trail.") var reason: String?
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard force else { throw ValidationError("unlocking needs --force: it lets another workflow change the subscription") }
+        }
+
+        func run() async throws {
+            try await runCommand {
+                let runtime = try await Runtime.open(database)
+                let id = try await runtime.subscriptionID(subscription)
+                let holder = try await runtime.store.forceUnlock(
+                    id, user: actor.resolvedUser, reason: reason ?? "forced by \(actor.resolvedUser)", now: Date())
+                print(
+                    holder.map { "released the lock of process \($0) on \(id.uuidString.lowercased())" }
+                        ?? "subscription \(id.uuidString.lowercased()) was not locked; recorded anyway")
+                return 0
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Who did what, when: every step run and every operator action, oldest first.")
+    @Option(name: .long, help: "Only what this user did.") var user: String?
+    @Option(name: .long, help: "Only since this time (ISO 8601, or YYYY-MM-DD HH:MM:SS in UTC).") var since: String?
+    @Option(name: .long, help: "Only this workflow.") var workflow: String?
+    @Option(name: .long, help: "At most this many (default 200).") var limit = 200
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let entries = try await runtime.store.audit(
+                AuditFilter(user: user, since: try since.map(SubscriptionView.parseTime), workflow: workflow, limit: limit))
+            if output.json {
+                JSONValue.array(
+                    entries.map { entry in
+                        .object([
+                            "time": Rendering.timestamp(entry.time), "user": .string(entry.user),
+                            "workflow": entry.workflow.map(JSONValue.string) ?? .null,
+                            "process_id": entry.processID.map { .string($0.description) } ?? .null, "action": .string(entry.action),
+                            "status": .string(entry.status), "subscription_versions": .array(entry.versions.map(JSONValue.string)),
+                        ])
+                    }
+                ).printJSON()
+                return 0
+            }
+            print(
+                Rendering.table(
+                    ["TIME", "USER", "WORKFLOW", "PROCESS", "ACTION", "STATUS", "SUBSCRIPTION VERSIONS"],
+                    entries.map { entry in
+                        [
+                            Rendering.shortTime(entry.time), entry.user, entry.workflow ?? "-",
+                            entry.processID.map { String($0.description.prefix(8)) } ?? "-", entry.action, entry.status,
+                            entry.versions.map { String($0.prefix(8)) + ($0.split(separator: "#").last.map { "#\($0)" } ?? "") }
+                                .joined(separator: ", "),
+                        ]
+                    }))
+            return 0
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import WorkflowEngine
+
+/// Text and JSON views of subscriptions and their history.
+enum SubscriptionView {
+    static func summary(_ row: SubscriptionSummary) -> JSONValue {
+        .object([
+            "subscription_id": .string(row.subscriptionID.uuidString.lowercased()), "product_name": .string(row.productName),
+            "customer_id": .string(row.customerID), "description": .string(row.description), "status": .string(row.status.rawValue),
+            "insync": .bool(row.insync), "locked_by": row.lockedBy.map { .string($0.description) } ?? .null,
+        ])
+    }
+
+    static func parseTime(_ text: String) throws -> Date {
+        let iso = ISO8601DateFormatter()
+        if let date = iso.date(from: text) { return date }
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = iso.date(from: text) { return date }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for format in ["yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        throw CLIError("'\(text)' is not a time; use ISO 8601 (2026-11-25T08:00:00Z) or 2026-11-25 08:00:00 (UTC)")
+    }
+
+    static func printModel(_ model: SubscriptionModel, lockedBy: ProcessID?, usedBy: [SubscriptionSummary]) {
+        print("subscription  \(model.subscriptionID.uuidString.lowercased())")
+        print("product       \(model.productName)")
+        print("description   \(model.description)")
+        print("status        \(model.status.rawValue)\(model.insync ? ", in sync" : ", not in sync")")
+        print("customer      \(model.customerID)")
+        if let start = model.startDate { print("start         \(Rendering.shortTime(start))") }
+        if let end = model.endDate { print("end           \(Rendering.shortTime(end))") }
+        if let note = model.note { print("note          \(note)") }
+        if let lockedBy { print("locked by     process \(lockedBy)") }
+        if !usedBy.isEmpty {
+            print(
+                "in use by     " + usedBy.map { "\($0.subscriptionID.uuidString.lowercased().prefix(8)) (\($0.description))" }.joined(separator: ", ")
+            )
+        }
+        print("")
+        printBlock(model.root, indent: 0)
+    }
+
+    private static func printBlock(_ block: JSONValue, indent: Int) {
+        let pad = String(repeating: "  ", count: indent)
+        for (key, value) in (block.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) where key != BlockSchema.instanceIDKey {
+            switch value {
+            case .object:
+                print("\(pad)\(key):")
+                printBlock(value, indent: indent + 1)
+            case .array(let items) where items.contains(where: { $0.objectValue != nil }):
+                for (index, item) in items.enumerated() {
+                    print("\(pad)\(key)[\(index)]:")
+                    printBlock(item, indent: indent + 1)
+                }
+            default:
+                print("\(pad)\(key): \(value.jsonText)")
+            }
+        }
+    }
+
+    struct Entry {
+        var time: Date
+        var json: JSONValue
+        var text: String
+    }
+
+    /// The processes, versions and operator events of a subscription, in time order.
+    static func history(versions: [SubscriptionVersion], processes: [(ProcessRecord, [InputStateRecord])], events: [SubscriptionEvent])
+        -> [Entry]
+    {
+        var entries: [Entry] = []
+        for (process, inputs) in processes {
+            var text = "\(Rendering.shortTime(process.startedAt))  process \(process.processID.description.prefix(8)) \(process.workflowName)"
+            text += " started by \(process.createdBy), now \(process.status.rawValue)"
+            for input in inputs {
+                text += "\n      input (\(input.kind.rawValue)\(input.page.map { ", page \($0)" } ?? "")) by \(input.createdBy): "
+                text += input.input.json.jsonText.clipped(100)
+            }
+            entries.append(
+                Entry(
+                    time: process.startedAt,
+                    json: .object([
+                        "kind": "process", "time": Rendering.timestamp(process.startedAt), "process_id": .string(process.processID.description),
+                        "workflow": .string(process.workflowName), "user": .string(process.createdBy), "status": .string(process.status.rawValue),
+                        "inputs": .array(
+                            inputs.map { .object(["input_type": .string($0.kind.rawValue), "user": .string($0.createdBy), "input": $0.input.json]) }),
+                    ]), text: text))
+        }
+        for version in versions {
+            var text = "\(Rendering.shortTime(version.time))  version \(version.version) by \(version.user)"
+            if let process = version.processID { text += " in process \(process.description.prefix(8))" }
+            if let step = version.step { text += " step \(step)" }
+            for change in version.changes {
+                text +=
+                    "\n      \(change.path): \(change.before?.jsonText.clipped(50) ?? "(absent)") -> \(change.after?.jsonText.clipped(50) ?? "(absent)")"
+            }
+            entries.append(
+                Entry(
+                    time: version.time,
+                    json: .object([
+                        "kind": "version", "time": Rendering.timestamp(version.time), "version": .int(version.version), "user": .string(version.user),
+                        "process_id": version.processID.map { .string($0.description) } ?? .null,
+                        "step": version.step.map { .string($0.rawValue) } ?? .null,
+                        "changes": .array(
+                            version.changes.map { .object(["path": .string($0.path), "before": $0.before ?? .null, "after": $0.after ?? .null]) }),
+                    ]), text: text))
+        }
+        for event in events {
+            entries.append(
+                Entry(
+                    time: event.time,
+                    json: .object([
+                        "kind": .string(event.event), "time": Rendering.timestamp(event.time), "user": .string(event.user),
+                        "detail": .string(event.detail),
+                    ]), text: "\(Rendering.shortTime(event.time))  \(event.event) by \(event.user): \(event.detail)"))
+        }
+        return entries.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
+}
