@@ -153,4 +153,35 @@ struct SubscriptionCommandsTests {
         let history = try #require(try wf.json(["subscription", "history", lab.nodeA.uuidString]).arrayValue)
         #expect(history.contains { $0.objectValue?["kind"] == "force_unlock" && $0.objectValue?["user"] == "bob" })
     }
+
+    @Test func modifyNoteThroughWfLocksVersionsAndShowsInHistoryAndAudit() async throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let lab = try await seed(wf)
+        let id = lab.circuit.uuidString.lowercased()
+        let done = try wf.run(
+            ["start", "modify_note", "--input", "-", "--user", "carol"], stdin: #"{"subscription_id": "\#(id)", "note": "fibre swap 26 Nov"}"#)
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout.contains("completed"))
+
+        let shown = try #require(try wf.json(["subscription", "show", String(id.prefix(8))]).objectValue)
+        #expect(shown["note"] == "fibre swap 26 Nov")
+        #expect(shown["insync"] == true)
+        #expect(shown["locked_by"] == .null, "the lock is released when the process completes")
+
+        let history = try #require(try wf.json(["subscription", "history", id]).arrayValue)
+        let process = try #require(history.first { $0.objectValue?["kind"] == "process" }?.objectValue)
+        #expect(process["workflow"] == "modify_note")
+        #expect(process["user"] == "carol")
+        let noteChange = history.compactMap { $0.objectValue?["changes"]?.arrayValue }.joined().first { $0.objectValue?["path"] == "note" }
+        #expect(noteChange?.objectValue?["after"] == "fibre swap 26 Nov")
+
+        let audit = try #require(try wf.json(["audit", "--workflow", "modify_note"]).arrayValue)
+        #expect(audit.contains { $0.objectValue?["action"] == "update_note" && $0.objectValue?["user"] == "carol" })
+
+        let unknown = try wf.run(["start", "modify_note", "--input", "-"], stdin: #"{"subscription_id": "00000000-0000-0000-0000-000000000000"}"#)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("does not exist"))
+        #expect(try wf.json(["processes", "--workflow", "modify_note"]).arrayValue?.count == 1, "a refused start stores nothing")
+    }
 }
