@@ -75,12 +75,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowEngineTests",
-            dependencies: ["WorkflowEngine", "WorkflowTestKit"],
+            dependencies: ["WorkflowEngine", "WorkflowTestKit", "Products", "Persistence", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TerminalFormsTests",
-            dependencies: ["TerminalForms", "WorkflowEngine", "WorkflowTestKit", "Workflows"],
+            dependencies: ["TerminalForms", "WorkflowEngine", "WorkflowTestKit", "Workflows", "Products"],
             swiftSettings: strict
         ),
         .testTarget(

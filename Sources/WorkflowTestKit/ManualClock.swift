@@ -33,15 +33,15 @@ public final class ManualClock: Sendable {
 }
 
 extension Engine {
-    /// An engine for tests: the given store and workflows, a manual clock, a named runner.
+    /// An engine for tests: the given store, workflows and products, a manual clock, a named runner.
     public static func testing(
-        store: any ProcessStore, workflows: [WorkflowDefinition], clock: ManualClock = ManualClock(), runner: String = "test-runner",
-        leaseDuration: Duration = .seconds(30)
+        store: any ProcessStore, workflows: [WorkflowDefinition], products: ProductRegistry = .empty, clock: ManualClock = ManualClock(),
+        runner: String = "test-runner", leaseDuration: Duration = .seconds(30)
     ) throws -> Engine {
         var logger = Logger(label: "wf.engine.test")
         logger.logLevel = .warning
         return Engine(
-            store: store, registry: try WorkflowRegistry(workflows),
+            store: store, registry: try WorkflowRegistry(workflows), products: products,
             configuration: EngineConfiguration(runnerID: runner, leaseDuration: leaseDuration, heartbeatInterval: .seconds(3600)),
             environment: clock.environment, logger: logger)
     }

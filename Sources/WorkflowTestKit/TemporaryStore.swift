@@ -15,6 +15,20 @@ public final class TemporaryStore: Sendable {
         try await store.syncWorkflows(workflows, now: Date())
     }
 
+    /// A store that also holds the catalog of `products`. A workflow a product names but
+    /// `workflows` lacks is registered as a stand-in, because the catalog sync requires it.
+    public convenience init(workflows: [WorkflowDefinition] = [], products: [ProductDefinition], now: Date = Date()) async throws {
+        try await self.init(workflows: workflows + Self.standIns(for: products, except: workflows))
+        _ = try await store.syncProducts(products, now: now)
+    }
+
+    /// One-step workflows named as the workflows `products` name, but for those in `workflows`.
+    public static func standIns(for products: [ProductDefinition], except workflows: [WorkflowDefinition] = []) -> [WorkflowDefinition] {
+        Set(products.flatMap(\.workflows)).subtracting(workflows.map(\.name)).sorted().map { name in
+            WorkflowDefinition(name: name, target: .modify, description: "stand-in for a workflow a product names", steps: StepList([done]))
+        }
+    }
+
     /// A second, independent connection pool on the same file, as another `wf` process would have.
     public func reopen() throws -> SQLiteStore {
         try SQLiteStore(path: path)

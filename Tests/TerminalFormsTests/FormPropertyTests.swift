@@ -1,4 +1,5 @@
 import Foundation
+import Products
 import Synchronization
 import TerminalForms
 import Testing
@@ -103,20 +104,51 @@ private final class FuzzLab {
     let nextID: NextID
     private var processCount = 0
 
+    /// For a modify, terminate or validate workflow: the one subscription it may work on.
+    private var subscription: UUID?
+    private let rewrites = Alternation()
+
     init(_ workflow: WorkflowDefinition) async throws {
         self.workflow = workflow
-        temporary = try await TemporaryStore(workflows: [workflow])
-        let testing = try Engine.testing(store: temporary.store, workflows: [workflow])
+        let products = ProductCatalog.all
+        temporary = try await TemporaryStore(workflows: [workflow], products: products)
+        let registry = try ProductRegistry(products)
+        let testing = try Engine.testing(store: temporary.store, workflows: [workflow], products: registry)
         let nextID = NextID()
         var environment = testing.environment
         environment.makeID = { nextID.make() }
         self.nextID = nextID
         engine = Engine(
-            store: testing.store, registry: testing.registry, configuration: testing.configuration, environment: environment, logger: testing.logger)
+            store: testing.store, registry: testing.registry, products: registry, configuration: testing.configuration,
+            environment: environment, logger: testing.logger)
+        if [.modify, .terminate, .validate].contains(workflow.target) {
+            let node = try JSONValue(
+                encoding: NodeBlock(nodeID: 1, nodeName: "rt1", nodeStatus: "active", ipv4Loopback: "10.0.0.1/32", ipv6Loopback: "fd00::1/128"))
+            let model = SubscriptionModel(
+                subscriptionID: UUID(), productName: "Node", customerID: "fuzz", description: "Node rt1", status: .active, insync: true, root: node)
+            subscription = try await temporary.store.seed(model, product: registry.product(named: "Node"), now: Date()).subscriptionID
+        }
+    }
+
+    /// Every other text answer for `subscription_id` stands for the seeded subscription, so
+    /// that random answers also reach the workflow's own checks rather than "does not exist".
+    private func pointingAtTheSeed(_ input: FormInput) -> FormInput {
+        guard let subscription else { return input }
+        func rewrite(_ state: State) -> State {
+            guard state[raw: "subscription_id"]?.stringValue != nil, rewrites.next() else { return state }
+            var state = state
+            state[raw: "subscription_id"] = .string(subscription.uuidString.lowercased())
+            return state
+        }
+        switch input {
+        case .merged(let state): return .merged(rewrite(state))
+        case .pages(let pages): return .pages(pages.map(rewrite))
+        }
     }
 
     /// Starts the workflow with `input` and checks the property; returns "started" or "refused".
     func start(_ input: FormInput, seed: UInt64) async throws -> String {
+        let input = pointingAtTheSeed(input)
         let id = nextID.prepare()
         let context = "\(workflow.name), seed \(seed), \(input.mode) input \(describe(input))"
         do {
@@ -126,7 +158,7 @@ private final class FuzzLab {
             try await checkStoredInputs(of: outcome.processID, context: context)
             return "started"
         } catch let error as WorkflowError {
-            #expect(error.code == .invalidInput, "\(context): \(error)")
+            #expect([.invalidInput, .subscriptionNotFound].contains(error.code), "\(context): \(error)")
             #expect(try await temporary.store.process(id) == nil, "\(context)")
             #expect(try await temporary.store.inputStates(of: id).isEmpty, "\(context)")
             // Every id starts with the empty prefix: this counts all processes, reading ids only.
@@ -366,6 +398,16 @@ private struct AnswerFuzzer {
         default:
             let alphabet = Array("{}[]\",:0123456789.eE+-truefalsn \\u\n\t🙂é\u{0}")
             return (String((0..<int(0...40)).map { _ in pick(alphabet) }), nil)
+        }
+    }
+}
+
+/// true, false, true, …: which answers point at the seeded subscription.
+private final class Alternation: Sendable {
+    private let state = Mutex(false)
+    func next() -> Bool {
+        state.withLock {
+            $0.toggle(); return $0
         }
     }
 }

@@ -146,11 +146,14 @@ public struct BlockSchema: Sendable {
 
 extension BlockSchema {
     /// `block` with an instance id given to every block that has none, so that a saved
-    /// model keeps the identity of its blocks from one save to the next.
+    /// model keeps the identity of its blocks from one save to the next. Ids are lowercased
+    /// as the store keeps them: a typed block encodes its `UUID` in upper case.
     public func assigningInstanceIDs(_ block: JSONValue, _ makeID: () -> UUID) -> JSONValue {
         guard case .object(var object) = block else { return block }
-        if object[Self.instanceIDKey] == nil || object[Self.instanceIDKey] == .null {
-            object[Self.instanceIDKey] = .string(makeID().uuidString.lowercased())
+        switch object[Self.instanceIDKey] {
+        case nil, .null?: object[Self.instanceIDKey] = .string(makeID().uuidString.lowercased())
+        case .string(let id)?: object[Self.instanceIDKey] = .string(id.lowercased())
+        default: break
         }
         for field in fields {
             switch (field.kind, object[field.name]) {

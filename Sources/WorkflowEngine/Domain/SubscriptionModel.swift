@@ -43,7 +43,7 @@ public struct SubscriptionModel: Sendable, Hashable {
             return value
         }
         func date(_ key: String) -> Date? {
-            object[key]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
+            object[key]?.stringValue.flatMap { Self.timeFormatter.date(from: $0) ?? ISO8601DateFormatter().date(from: $0) }
         }
         guard let id = UUID(uuidString: try text("subscription_id")) else {
             throw WorkflowError(.invalidModel, "the subscription model's subscription_id is not a UUID")
@@ -57,6 +57,14 @@ public struct SubscriptionModel: Sendable, Hashable {
             startDate: date("start_date"), endDate: date("end_date"), note: object["note"]?.stringValue, root: object["root"] ?? .object([:]))
     }
 
+    /// ISO 8601 with milliseconds, as the store keeps times: a date survives the trip.
+    nonisolated(unsafe) static let timeFormatter: ISO8601DateFormatter = {
+        // Formatting and parsing with a configured ISO8601DateFormatter is thread-safe.
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
     /// The model as one JSON object, dates as ISO 8601 text: what versions store and diffs compare.
     public var json: JSONValue {
         .object([
@@ -66,8 +74,8 @@ public struct SubscriptionModel: Sendable, Hashable {
             "description": .string(description),
             "status": .string(status.rawValue),
             "insync": .bool(insync),
-            "start_date": startDate.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
-            "end_date": endDate.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            "start_date": startDate.map { .string(Self.timeFormatter.string(from: $0)) } ?? .null,
+            "end_date": endDate.map { .string(Self.timeFormatter.string(from: $0)) } ?? .null,
             "note": note.map(JSONValue.string) ?? .null,
             "root": root,
         ])

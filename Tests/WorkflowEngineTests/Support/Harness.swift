@@ -10,21 +10,26 @@ import WorkflowTestKit
 final class Harness: Sendable {
     let temporary: TemporaryStore
     let clock: ManualClock
+    let products: ProductRegistry
     let engine: Engine
 
     var store: any ProcessStore { engine.store }
 
-    init(_ workflows: [WorkflowDefinition], clock: ManualClock = ManualClock(), runner: String = "runner-a") async throws {
-        temporary = try await TemporaryStore(workflows: workflows)
+    /// With `products`, their catalog is synced into the database too, so steps can save subscriptions.
+    init(_ workflows: [WorkflowDefinition], products: ProductRegistry = .empty, clock: ManualClock = ManualClock(), runner: String = "runner-a")
+        async throws
+    {
+        temporary = try await TemporaryStore(workflows: workflows, products: products.products, now: clock.now)
         self.clock = clock
-        engine = try Engine.testing(store: temporary.store, workflows: workflows, clock: clock, runner: runner)
+        self.products = products
+        engine = try Engine.testing(store: temporary.store, workflows: workflows, products: products, clock: clock, runner: runner)
     }
 
     /// Another engine on the same database and clock: new code after a deploy, or a second
     /// runner. With `ownConnection` it opens the file again, as another `wf` process would.
     func engine(_ workflows: [WorkflowDefinition], runner: String, ownConnection: Bool = false) throws -> Engine {
         let store: any ProcessStore = ownConnection ? try temporary.reopen() : temporary.store
-        return try Engine.testing(store: store, workflows: workflows, clock: clock, runner: runner)
+        return try Engine.testing(store: store, workflows: workflows, products: products, clock: clock, runner: runner)
     }
 
     func process(_ id: ProcessID) async throws -> ProcessRecord {
