@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Steps, step lists, state, statuses, the process state machine, the runner, store protocols.
@@ -50,6 +53,35 @@ let package = Package(
             path: "Products",
             swiftSettings: strict
         ),
+        // The NetBox REST client: typed models, filters, pagination, error mapping. No engine import.
+        .target(
+            name: "NetBox",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The single-dispatch payload builder: a product block becomes the NetBox payload for it.
+        .target(
+            name: "NetBoxPayloads",
+            dependencies: ["NetBox", "Products", "WorkflowEngine"],
+            swiftSettings: strict
+        ),
+        // An embedded NetBox-compatible server (the API subset the workflows use), seeded with a lab.
+        .target(
+            name: "NetBoxLite",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/default-lab.json"), .copy("Resources/choices.json")],
+            swiftSettings: strict
+        ),
         // Workflows shipped with the product, one file per workflow.
         .target(
             name: "Workflows",
@@ -71,6 +103,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NetBoxLiteTests",
+            dependencies: [
+                "NetBoxLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures/recordings")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NetBoxTests",
+            dependencies: ["NetBox", "NetBoxLite", "NetBoxPayloads", "Products", "WorkflowEngine"],
             swiftSettings: strict
         ),
         .testTarget(
