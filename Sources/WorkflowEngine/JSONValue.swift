@@ -117,8 +117,33 @@ extension JSONValue {
         try parse(Data(text.utf8))
     }
 
+    /// Through JSONSerialization rather than JSONDecoder: it tells `2.0` from `2` (a double
+    /// stays a double) and it parses deeply nested input in linear time.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONValue(foundation: JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+    }
+
+    private init(foundation value: Any) throws {
+        switch value {
+        case is NSNull:
+            self = .null
+        case let text as String:
+            self = .string(text)
+        case let number as NSNumber:
+            // JSONSerialization makes booleans "c", numbers with a fraction or exponent "d",
+            // and integers "q"/"i" (NSDecimalNumber, for integers beyond 64 bits, is "d").
+            switch String(cString: number.objCType) {
+            case "c": self = .bool(number.boolValue)
+            case "d", "f": self = .double(number.doubleValue)
+            default: self = .int(number.intValue)
+            }
+        case let items as [Any]:
+            self = .array(try items.map { try JSONValue(foundation: $0) })
+        case let members as [String: Any]:
+            self = .object(try members.mapValues { try JSONValue(foundation: $0) })
+        default:
+            throw WorkflowError(.invalidInput, "unexpected JSON value of type \(type(of: value))")
+        }
     }
 
     /// Compact JSON with sorted keys, so equal values always serialise to equal text.
