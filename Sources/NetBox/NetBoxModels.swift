@@ -4,6 +4,11 @@ import Foundation
 public struct NetBoxChoice: Sendable, Hashable, Codable {
     public var value: String
     public var label: String
+
+    public init(value: String, label: String) {
+        self.value = value
+        self.label = label
+    }
 }
 
 /// The `{"id": …, "display": …}` part every nested object has.

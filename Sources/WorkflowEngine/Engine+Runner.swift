@@ -106,7 +106,7 @@ extension Engine {
         let staged = StagedWrites()
         let context = StepContext(
             processID: process.processID, workflow: workflow.name, step: step.key, state: process.state, user: user, attempt: attempt,
-            logger: log, products: products, subscriptionStore: subscriptions, environment: environment, staged: staged)
+            logger: log, products: products, services: services, subscriptionStore: subscriptions, environment: environment, staged: staged)
         let started = environment.now()
         let result: StepResult
         var errorType: String?

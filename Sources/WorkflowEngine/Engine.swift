@@ -14,13 +14,15 @@ public struct Engine: Sendable {
     public let products: ProductRegistry
     /// Where steps load subscriptions from (usually the same object as `store`).
     public let subscriptions: (any SubscriptionStore)?
+    /// What steps and forms may use (a NetBox client, …), by type.
+    public let services: Services
     public let configuration: EngineConfiguration
     public let environment: EngineEnvironment
     public let logger: Logger
 
     public init(
         store: any ProcessStore, registry: WorkflowRegistry, products: ProductRegistry = .empty,
-        subscriptions: (any SubscriptionStore)? = nil, configuration: EngineConfiguration = EngineConfiguration(),
+        subscriptions: (any SubscriptionStore)? = nil, services: Services = Services(), configuration: EngineConfiguration = EngineConfiguration(),
         environment: EngineEnvironment = .live,
         logger: Logger = Logger(label: "wf.engine")
     ) {
@@ -28,6 +30,7 @@ public struct Engine: Sendable {
         self.registry = registry
         self.products = products
         self.subscriptions = subscriptions ?? (store as? any SubscriptionStore)
+        self.services = services
         self.configuration = configuration
         self.environment = environment
         self.logger = logger
@@ -206,7 +209,7 @@ public struct Engine: Sendable {
         // Every page validates before anything is stored.
         let pages: [AnsweredPage]
         if let flow = workflow.initialForm {
-            pages = try await (session ?? FormSession(flow)).evaluate(input)
+            pages = try await (session ?? makeFormSession(flow)).evaluate(input)
         } else {
             switch input {
             case .merged(let state):
@@ -242,6 +245,11 @@ public struct Engine: Sendable {
         try await store.insertProcess(process, inputs: records, locks: try locks(for: workflow, answers: answers))
         logger.info("process started", metadata: ["process.id": "\(processID)", "workflow.name": "\(workflow.name)", "user": "\(user)"])
         return process
+    }
+
+    /// A form session for `flow` whose pages can use this engine's services and subscriptions.
+    public func makeFormSession(_ flow: FormFlow) -> FormSession {
+        FormSession(flow, services: services, subscriptions: subscriptions)
     }
 
     /// A modify, terminate or validate process locks the subscription it works on

@@ -68,6 +68,11 @@ public struct FormContext: Sendable {
     public let answers: State
     let session: FormSession
 
+    /// What the engine provides (a NetBox client, …).
+    public var services: Services { session.services }
+    /// Where subscriptions can be looked up (active Nodes to choose from, …).
+    public var subscriptions: (any SubscriptionStore)? { session.subscriptions }
+
     /// `fetch`'s result, fetched once per form session under `key` (include in the key
     /// whatever the result depends on, such as the chosen node).
     public func cached(_ key: String, _ fetch: @Sendable () async throws -> [Choice]) async throws -> [Choice] {
@@ -98,6 +103,8 @@ public enum FormInput: Sendable {
 /// (orchestrator-core replays every page, with its inventory calls, on every submit).
 public final class FormSession: Sendable {
     public let flow: FormFlow
+    public let services: Services
+    public let subscriptions: (any SubscriptionStore)?
     private let cache = Mutex(Cache())
 
     private struct Cache {
@@ -106,8 +113,10 @@ public final class FormSession: Sendable {
         var fetches = 0
     }
 
-    public init(_ flow: FormFlow) {
+    public init(_ flow: FormFlow, services: Services = Services(), subscriptions: (any SubscriptionStore)? = nil) {
         self.flow = flow
+        self.services = services
+        self.subscriptions = subscriptions
     }
 
     /// How many times a computed list of choices was actually fetched (for tests and logs).

@@ -129,6 +129,8 @@ public struct StepContext: Sendable {
     public let logger: Logger
     /// The products this build knows.
     public let products: ProductRegistry
+    /// What the engine provides (a NetBox client, …): `try context.services.require(NetBoxClient.self)`.
+    public let services: Services
     let subscriptionStore: (any SubscriptionStore)?
     let environment: EngineEnvironment
     let staged: StagedWrites

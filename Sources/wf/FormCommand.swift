@@ -30,7 +30,7 @@ struct FormCommand: AsyncParsableCommand {
                 return 0
             }
             let answers = try input.map { try ScriptedAnswers.read($0) } ?? .merged(State())
-            let (pages, pending) = try await FormHelp.pages(of: FormSession(flow), answers: answers)
+            let (pages, pending) = try await FormHelp.pages(of: runtime.engine.makeFormSession(flow), answers: answers)
             if schema {
                 JSONValue.object([
                     "workflow": .string(workflow),

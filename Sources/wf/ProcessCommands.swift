@@ -20,7 +20,7 @@ struct Start: AsyncParsableCommand {
         try await runCommand {
             let runtime = try await Runtime.open(database)
             let definition = try runtime.engine.registry.workflow(named: workflow)
-            let session = definition.initialForm.map(FormSession.init)
+            let session = definition.initialForm.map(runtime.engine.makeFormSession)
             let answers: FormInput
             if let input {
                 answers = try ScriptedAnswers.read(input)
