@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Steps, step lists, state, statuses, the process state machine, the runner, store protocols.
@@ -78,6 +79,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/default-lab.json"), .copy("Resources/choices.json")],
             swiftSettings: strict
@@ -99,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "wf",
             dependencies: [
-                "WorkflowEngine", "Persistence", "Workflows", "TerminalForms", "Products",
+                "WorkflowEngine", "Persistence", "Workflows", "TerminalForms", "Products", "NetBox", "NetBoxLite", "NetBoxPayloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NetBoxTests",
-            dependencies: ["NetBox", "NetBoxLite", "NetBoxPayloads", "Products", "WorkflowEngine"],
+            dependencies: ["NetBox", "NetBoxLite", "NetBoxPayloads", "Products", "WorkflowEngine", "WorkflowTestKit"],
             swiftSettings: strict
         ),
         .testTarget(

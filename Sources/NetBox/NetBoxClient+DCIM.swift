@@ -104,13 +104,15 @@ extension NetBoxClient {
     }
 
     /// The physical ports of a device nothing is connected to (not cabled, not marked
-    /// connected, not management, not virtual), optionally only those of `speed` Mbit/s.
-    public func freeInterfaces(deviceID: Int, speed: Int? = nil) async throws -> [NetBoxInterface] {
+    /// connected, not management, not virtual), optionally only those of `speed` Mbit/s or
+    /// of one interface `type` (`10gbase-x-sfpp`).
+    public func freeInterfaces(deviceID: Int, speed: Int? = nil, type: String? = nil) async throws -> [NetBoxInterface] {
         try await list(
-            "/api/dcim/interfaces/", query: [("device_id", String(deviceID)), ("cabled", "false"), ("mgmt_only", "false")],
+            "/api/dcim/interfaces/",
+            query: [("device_id", String(deviceID)), ("cabled", "false"), ("mgmt_only", "false")] + (type.map { [("type", $0)] } ?? []),
             what: "interfaces of device \(deviceID)"
         ).filter { interface in
-            interface.isFreePhysicalPort && (speed == nil || interface.speedMbps == speed)
+            interface.isFreePhysicalPort && (speed == nil || interface.speedMbps == speed) && (type == nil || interface.type.value == type)
         }
     }
 

@@ -19,7 +19,7 @@ struct WF: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, Start.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
-            FormCommand.self, ProductsCommand.self, SubscriptionsCommand.self, SubscriptionCommand.self, AuditCommand.self,
+            FormCommand.self, NetBoxCommand.self, ProductsCommand.self, SubscriptionsCommand.self, SubscriptionCommand.self, AuditCommand.self,
             DB.self, Bench.self,
         ]
     )
