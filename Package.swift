@@ -87,7 +87,7 @@ let package = Package(
         // Workflows shipped with the product, one file per workflow.
         .target(
             name: "Workflows",
-            dependencies: ["WorkflowEngine", "Products"],
+            dependencies: ["WorkflowEngine", "Products", "NetBox", "NetBoxPayloads"],
             path: "Workflows",
             swiftSettings: strict
         ),
@@ -123,13 +123,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "WorkflowsTests",
+            dependencies: ["Workflows", "WorkflowEngine", "WorkflowTestKit", "Products", "NetBox", "NetBoxLite", "Persistence"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WorkflowEngineTests",
             dependencies: ["WorkflowEngine", "WorkflowTestKit", "Products", "Persistence", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TerminalFormsTests",
-            dependencies: ["TerminalForms", "WorkflowEngine", "WorkflowTestKit", "Workflows", "Products"],
+            dependencies: ["TerminalForms", "WorkflowEngine", "WorkflowTestKit", "Workflows", "Products", "NetBox", "NetBoxLite"],
             swiftSettings: strict
         ),
         .testTarget(

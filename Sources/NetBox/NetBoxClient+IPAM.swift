@@ -26,20 +26,24 @@ extension NetBoxClient {
         public var status: String
         public var description: String
         public var role: String?
+        /// The mask the address gets (32 or 128 for a loopback); the prefix's own when nil.
+        public var prefixLength: Int?
 
         /// An address assigned to an interface.
-        public init(interface: Int?, status: String = "active", description: String = "", role: String? = nil) {
+        public init(interface: Int?, status: String = "active", description: String = "", role: String? = nil, prefixLength: Int? = nil) {
             assignedObjectType = interface == nil ? nil : "dcim.interface"
             assignedObjectID = interface
             self.status = status
             self.description = description
             self.role = role
+            self.prefixLength = prefixLength
         }
 
         enum CodingKeys: String, CodingKey {
             case status, description, role
             case assignedObjectType = "assigned_object_type"
             case assignedObjectID = "assigned_object_id"
+            case prefixLength = "prefix_length"
         }
     }
 

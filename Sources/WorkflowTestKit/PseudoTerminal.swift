@@ -56,7 +56,7 @@ public final class PseudoTerminal: @unchecked Sendable {
     /// Waits until the program has written `text` (after what was already consumed), and
     /// returns what came up to and including it.
     @discardableResult
-    public func expect(_ text: String, timeout: Double = 10) throws -> String {
+    public func expect(_ text: String, timeout: Double = 30) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let range = output.range(of: text) {

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NetBox
+import NetBoxLite
 import Persistence
 import Products
+import Synchronization
 import WorkflowEngine
 import Workflows
 
@@ -14,9 +17,17 @@ struct Runtime {
     /// Opens the database, applies pending migrations (the embedded SQLite database is
     /// migrated on first use, so a fresh machine needs no set-up step) and registers the
     /// workflows of this build.
+    ///
+    /// Workflows get NetBox on first use: the one `NETBOX_URL`/`NETBOX_TOKEN` name, else an
+    /// embedded NetBoxLite started for this command, its state kept beside the database (the
+    /// same state `wf netbox serve` serves).
     static func open(_ options: DatabaseOptions) async throws -> Runtime {
         bootstrapLogging()
-        let store = try SQLiteStore(path: databasePath(options))
+        let path = databasePath(options)
+        var services = Services()
+        services.register(IPAMPlan.fromEnvironment())
+        services.register(NetBoxConnection(lazy: { try await netBoxClient(beside: path) }))
+        let store = try SQLiteStore(path: path)
         try await store.migrate()
         let registry = try WorkflowRegistry(WorkflowCatalog.all)
         let products = try ProductRegistry(ProductCatalog.all)
@@ -28,8 +39,20 @@ struct Runtime {
         }
         return Runtime(
             store: store,
-            engine: Engine(store: store, registry: registry, products: products, configuration: try engineConfiguration()))
+            engine: Engine(store: store, registry: registry, products: products, services: services, configuration: try engineConfiguration()))
     }
+
+    /// The configured NetBox, or the embedded NetBoxLite (kept running until `wf` exits).
+    static func netBoxClient(beside database: String) async throws -> NetBoxClient {
+        if let configuration = try NetBoxConfiguration.fromEnvironment() { return NetBoxClient(configuration) }
+        let server = try await NetBoxLiteServer.start(
+            NetBoxLiteConfiguration(dataPath: NetBoxDefaults.liteDataPath(beside: database)))
+        embedded.withLock { $0.append(server) }
+        return NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
+    }
+
+    /// Embedded servers started by this process; they end with it (their state is committed per request).
+    private static let embedded = Mutex<[NetBoxLiteServer]>([])
 
     /// Resolves a full subscription id or a unique prefix of one.
     func subscriptionID(_ text: String) async throws -> UUID {

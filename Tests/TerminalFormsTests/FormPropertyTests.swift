@@ -1,4 +1,6 @@
 import Foundation
+import NetBox
+import NetBoxLite
 import Products
 import Synchronization
 import TerminalForms
@@ -30,13 +32,18 @@ struct FormPropertyTests {
         let workflow = try #require(Self.workflowsWithForms.first { $0.name == workflowName })
         let flow = try #require(workflow.initialForm)
         let lab = try await FuzzLab(workflow)
-        let keys = try await Self.fieldNames(of: flow) + AnswerFuzzer.junkKeys
+        // One session for generating answers: computed choices (NetBox's inventory) are fetched once.
+        let session = lab.engine.makeFormSession(flow)
+        let keys = try await Self.fieldNames(of: flow, session: session) + AnswerFuzzer.junkKeys
         var outcomes: [String: Int] = [:]
 
         for seed in Self.seeds(Self.cases) {
             var fuzzer = AnswerFuzzer(seed: seed, keys: keys)
-            let pages = try await fuzzer.answers(to: flow)
-            for input in [FormInput.pages(pages), .merged(pages.reduce(State()) { $0.merging($1) })] {
+            let pages = try await fuzzer.answers(to: flow, session: session)
+            // Alternate which mode goes first: a form whose inventory runs out (create_node has six
+            // devices) must still see starts in both modes.
+            let modes = [FormInput.pages(pages), .merged(pages.reduce(State()) { $0.merging($1) })]
+            for input in seed.isMultiple(of: 2) ? modes : modes.reversed() {
                 let result = try await lab.start(input, seed: seed)
                 outcomes["\(input.mode) \(result)", default: 0] += 1
             }
@@ -49,6 +56,7 @@ struct FormPropertyTests {
                 #expect(outcomes["\(mode) refused", default: 0] > 0, "\(workflowName): no \(mode) input was refused: \(outcomes)")
             }
         }
+        await lab.close()
     }
 
     @Test func parsingRandomTextNeverCrashesAndOnlyThrowsInvalidInput() {
@@ -77,11 +85,11 @@ struct FormPropertyTests {
     }
 
     /// The names of every field on every page, reached by answering each page validly.
-    static func fieldNames(of flow: FormFlow) async throws -> [String] {
+    static func fieldNames(of flow: FormFlow, session: FormSession) async throws -> [String] {
         var fuzzer = AnswerFuzzer(seed: 0, keys: [])
         var names: Set<String> = []
         for _ in 0..<20 {
-            _ = try await fuzzer.validAnswers(to: flow) { form in names.formUnion(form.fields.map(\.name)) }
+            _ = try await fuzzer.validAnswers(to: flow, session: session) { form in names.formUnion(form.fields.map(\.name)) }
         }
         return names.sorted()
     }
@@ -107,6 +115,12 @@ private final class FuzzLab {
     /// For a modify, terminate or validate workflow: the one subscription it may work on.
     private var subscription: UUID?
     private let rewrites = Alternation()
+    private let servers = StartedServers()
+
+    /// Stops the NetBoxLite a form started, if any.
+    func close() async {
+        for server in servers.list.withLock({ $0 }) { await server.stop() }
+    }
 
     init(_ workflow: WorkflowDefinition) async throws {
         self.workflow = workflow
@@ -118,9 +132,16 @@ private final class FuzzLab {
         var environment = testing.environment
         environment.makeID = { nextID.make() }
         self.nextID = nextID
+        // Forms that list NetBox's inventory (create_node) get a NetBoxLite, started on first use.
+        let servers = self.servers
+        let connection = NetBoxConnection(lazy: {
+            let server = try await NetBoxLiteServer.start(NetBoxLiteConfiguration())
+            servers.list.withLock { $0.append(server) }
+            return NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
+        })
         engine = Engine(
-            store: testing.store, registry: testing.registry, products: registry, configuration: testing.configuration,
-            environment: environment, logger: testing.logger)
+            store: testing.store, registry: testing.registry, products: registry, services: Services().registering(connection),
+            configuration: testing.configuration, environment: environment, logger: testing.logger)
         if [.modify, .terminate, .validate].contains(workflow.target) {
             let node = try JSONValue(
                 encoding: NodeBlock(nodeID: 1, nodeName: "rt1", nodeStatus: "active", ipv4Loopback: "10.0.0.1/32", ipv6Loopback: "fd00::1/128"))
@@ -152,10 +173,13 @@ private final class FuzzLab {
         let id = nextID.prepare()
         let context = "\(workflow.name), seed \(seed), \(input.mode) input \(describe(input))"
         do {
-            let outcome = try await engine.start(workflow.name, input: input, user: "fuzz")
+            // The pages as built for this start: a form that depends on the inventory (create_node
+            // hides enrolled devices) offers other choices after the start.
+            let session = workflow.initialForm.map(engine.makeFormSession)
+            let outcome = try await engine.start(workflow.name, input: input, session: session, user: "fuzz")
             processCount += 1
             #expect(outcome.processID == id, "\(context)")
-            try await checkStoredInputs(of: outcome.processID, context: context)
+            try await checkStoredInputs(of: outcome.processID, session: session, context: context)
             return "started"
         } catch let error as WorkflowError {
             #expect([.invalidInput, .subscriptionNotFound].contains(error.code), "\(context): \(error)")
@@ -172,12 +196,12 @@ private final class FuzzLab {
     }
 
     /// One `initial_state` row per page, in page order, each of which its page accepts again unchanged.
-    private func checkStoredInputs(of id: ProcessID, context: String) async throws {
+    private func checkStoredInputs(of id: ProcessID, session: FormSession?, context: String) async throws {
         let flow = try #require(workflow.initialForm)
         let rows = try await temporary.store.inputStates(of: id)
         #expect(rows.map(\.page) == flow.pages.map(\.name), "\(context)")
         #expect(rows.allSatisfy { $0.kind == .initialState }, "\(context)")
-        let session = FormSession(flow)
+        let session = session ?? engine.makeFormSession(flow)
         var earlier = State()
         for (index, row) in rows.enumerated() where index < flow.pages.count {
             let form = try await session.page(index, answers: earlier)
@@ -260,16 +284,15 @@ private struct AnswerFuzzer {
     // MARK: answers to a form
 
     /// One object per page: a valid answer (20 % of the time a random one instead), with 0 to 3 changes.
-    mutating func answers(to flow: FormFlow) async throws -> [State] {
-        var pages = chance(0.2) ? (0..<int(0...5)).map { _ in randomObject(depth: 1) } : try await validAnswers(to: flow) { _ in }
+    mutating func answers(to flow: FormFlow, session: FormSession) async throws -> [State] {
+        var pages = chance(0.2) ? (0..<int(0...5)).map { _ in randomObject(depth: 1) } : try await validAnswers(to: flow, session: session) { _ in }
         for _ in 0..<int(0...3) { mangle(&pages) }
         return pages
     }
 
     /// Walks the pages, answering each field validly (or leaving out what may be left out).
     /// Stops early when a page cannot be built from what was answered.
-    mutating func validAnswers(to flow: FormFlow, seeing: (Form) -> Void) async throws -> [State] {
-        let session = FormSession(flow)
+    mutating func validAnswers(to flow: FormFlow, session: FormSession, seeing: (Form) -> Void) async throws -> [State] {
         var pages: [State] = []
         var earlier = State()
         for index in flow.pages.indices {
@@ -410,4 +433,9 @@ private final class Alternation: Sendable {
             $0.toggle(); return $0
         }
     }
+}
+
+/// The NetBoxLite servers a fuzz lab started, to stop them at the end.
+private final class StartedServers: Sendable {
+    let list = Mutex<[NetBoxLiteServer]>([])
 }

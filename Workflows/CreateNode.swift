@@ -1,0 +1,125 @@
+import Foundation
+import NetBox
+import NetBoxPayloads
+import Products
+import WorkflowEngine
+
+// Chains steps left to right (see StepChainPrecedence).
+infix operator >> : StepChainPrecedence
+
+/// Enrols a planned NetBox device as a Node: loopbacks (from the device, or allocated from
+/// the loopback prefixes), the config for the operator to apply, then the device active.
+public enum CreateNode {
+    public static let name: WorkflowName = "create_node"
+
+    public static var definition: WorkflowDefinition {
+        WorkflowFrames.create(
+            name, description: "Enrol a planned NetBox device as a Node", initialForm: form,
+            begin
+                >> constructNodeModel
+                >> StandardSteps.storeProcessSubscription
+                >> fetchIPAddressInformation
+                >> StandardSteps.setStatus(.provisioning)
+                >> provideConfigToUser
+                >> setNodeToActive
+                >> updateNodeInNetBox)
+    }
+
+    static let deviceID = StateKey<Int>("device_id")
+    static let customer = StateKey<String>("customer_id")
+
+    /// The planned devices no live Node subscription owns yet.
+    static var form: FormFlow {
+        FormFlow([
+            .init("device", "Device") { context in
+                let netbox = try await context.netbox()
+                let owned = try await ownedDeviceIDs(context.subscriptions)
+                let choices = try await context.cached("planned-devices") {
+                    try await netbox.devices(status: ["planned"]).map { Choice(.int($0.id), label: $0.name ?? "device \($0.id)") }
+                }
+                return [
+                    .choice("device_id", "Which planned device?", choices: choices.filter { !owned.contains($0.value.intValue ?? -1) }),
+                    .text("customer_id", "Customer", default: "lab", length: 1...64),
+                ]
+            }
+        ])
+    }
+
+    /// NetBox device ids that a Node subscription (not terminated) already holds.
+    static func ownedDeviceIDs(_ store: (any SubscriptionStore)?) async throws -> Set<Int> {
+        guard let store else { return [] }
+        var owned: Set<Int> = []
+        let live = Set(Lifecycle.allCases).subtracting([.terminated])
+        for summary in try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: live, limit: 100_000)) {
+            if let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self), let id = node.nodeID {
+                owned.insert(id)
+            }
+        }
+        return owned
+    }
+
+    static let constructNodeModel = Step("construct_node_model", retry: .standard) { context in
+        let device = try await context.netbox().device(id: try context[deviceID])
+        let node = NodeBlock(nodeID: device.id, nodeName: device.name, nodeStatus: device.status.value)
+        let model = SubscriptionModel(
+            subscriptionID: context.makeID(), productName: NodeProduct.definition.name, customerID: try context[customer],
+            description: "Node \(device.name ?? String(device.id))", root: try JSONValue(encoding: node))
+        return .success(["subscription": model.json])
+    }
+
+    /// Loopbacks from the device's primary IPs; when it has none, a /32 and a /128 from the
+    /// loopback prefixes, assigned to its Loopback0 and made its primary IPs. Looks before it
+    /// allocates, so running it again after a crash or a retry allocates nothing twice.
+    static let fetchIPAddressInformation = Step("fetch_ip_address_information", retry: .standard) { context in
+        var subscription = try context.subscription(NodeBlock.self)
+        let netbox = try await context.netbox()
+        guard let id = subscription.root.nodeID else { throw StepError("the node has no NetBox device id") }
+        let device = try await netbox.device(id: id)
+        var v4 = device.primaryIP4?.address
+        var v6 = device.primaryIP6?.address
+        if v4 == nil || v6 == nil {
+            guard let loopback = try await netbox.interfaces(deviceID: id, name: "Loopback0").first else {
+                throw StepError("device \(device.name ?? String(id)) has no Loopback0 interface in NetBox")
+            }
+            let assigned = try await netbox.ipAddresses(interfaceID: loopback.id)
+            let plan = context.ipamPlan
+            let description = "\(device.name ?? String(id)) Loopback0"
+            func address(_ isV6: Bool, from cidr: String) async throws -> NetBoxIPAddress {
+                if let existing = assigned.first(where: { $0.address.contains(":") == isV6 }) { return existing }
+                let prefix = try await netbox.requirePrefix(cidr)
+                return try await netbox.allocateAddress(
+                    in: prefix, .init(interface: loopback.id, description: description, role: "loopback", prefixLength: isV6 ? 128 : 32))
+            }
+            let address4 = try await address(false, from: plan.loopbackV4)
+            let address6 = try await address(true, from: plan.loopbackV6)
+            _ = try await netbox.updateDevice(id: id, .init(primaryIP4: address4.id, primaryIP6: address6.id))
+            v4 = address4.address
+            v6 = address6.address
+        }
+        subscription.root.ipv4Loopback = v4
+        subscription.root.ipv6Loopback = v6
+        return .success(try context.save(subscription))
+    }
+
+    static let provideConfigToUser = Step.inputStep("provide_config_to_user") { context in
+        let node = try context.subscription(NodeBlock.self).root
+        let config = RouterConfig.node(
+            hostname: node.nodeName ?? "", loopbackV4: node.ipv4Loopback ?? "", loopbackV6: node.ipv6Loopback ?? "")
+        return Form(
+            name: "config", title: "Apply the configuration of \(node.nodeName ?? "the node")",
+            fields: [.display("config", "Configuration", text: config), .accept("confirmed", "The configuration is applied")])
+    }
+
+    static let setNodeToActive = Step("set_node_to_active", retry: .never) { context in
+        var subscription = try context.subscription(NodeBlock.self)
+        subscription.root.nodeStatus = "active"
+        return .success(try context.save(subscription))
+    }
+
+    /// The device becomes active in NetBox, through the payload builder.
+    static let updateNodeInNetBox = Step("update_node_in_netbox", retry: .standard) { context in
+        let subscription = try context.subscription(NodeBlock.self)
+        try await context.netbox().update(try buildPayload(subscription.root, subscription: subscription.model))
+        return .success
+    }
+}
