@@ -3,6 +3,6 @@ import WorkflowEngine
 /// Every workflow this build ships, as `wf` registers them.
 public enum WorkflowCatalog {
     public static var all: [WorkflowDefinition] {
-        [EngineDemoTask.definition, ModifyNote.definition, CreateNode.definition]
+        [EngineDemoTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition]
     }
 }

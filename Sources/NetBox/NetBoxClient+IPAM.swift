@@ -52,6 +52,14 @@ extension NetBoxClient {
         try await list("/api/ipam/prefixes/", query: [("prefix", cidr)], what: "prefix \(cidr)").first { $0.prefix == cidr }
     }
 
+    /// The prefixes inside `parent` with exactly this description: how a re-run step finds
+    /// the block it allocated before.
+    public func prefixes(within parent: String, description: String) async throws -> [NetBoxPrefix] {
+        try await list(
+            "/api/ipam/prefixes/", query: [("within", parent), ("description", description)], what: "prefixes in \(parent)"
+        ).filter { $0.description == description }
+    }
+
     public func prefix(id: Int) async throws -> NetBoxPrefix {
         try await send(.GET, "/api/ipam/prefixes/\(id)/", what: "prefix \(id)")
     }

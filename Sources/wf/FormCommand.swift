@@ -43,8 +43,8 @@ struct FormCommand: AsyncParsableCommand {
                 print("page \(index + 1): \(page.title) (\(page.name))")
                 for field in page.fields { print("  " + FormHelp.describe(field)) }
             }
-            for page in pending {
-                print("page \(pages.count + 1): \(page.title) (\(page.name)) — depends on the answers before it; pass them with --input")
+            for (offset, page) in pending.enumerated() {
+                print("page \(pages.count + 1 + offset): \(page.title) (\(page.name)) — depends on the answers before it; pass them with --input")
             }
             return 0
         }

@@ -96,6 +96,10 @@ enum SubscriptionView {
             if let process = version.processID { text += " in process \(process.description.prefix(8))" }
             if let step = version.step { text += " step \(step)" }
             for change in version.changes {
+                guard !change.path.isEmpty else {
+                    text += "\n      created as \(version.model.status.rawValue): \(version.model.description)"
+                    continue
+                }
                 text +=
                     "\n      \(change.path): \(change.before?.jsonText.clipped(50) ?? "(absent)") -> \(change.after?.jsonText.clipped(50) ?? "(absent)")"
             }

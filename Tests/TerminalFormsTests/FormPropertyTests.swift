@@ -142,13 +142,20 @@ private final class FuzzLab {
         engine = Engine(
             store: testing.store, registry: testing.registry, products: registry, services: Services().registering(connection),
             configuration: testing.configuration, environment: environment, logger: testing.logger)
-        if [.modify, .terminate, .validate].contains(workflow.target) {
+        // Two active Nodes on the lab's devices 1 and 2: what circuit forms choose from, and what
+        // a modify, terminate or validate works on.
+        var seeded: [UUID] = []
+        for device in [1, 2] {
             let node = try JSONValue(
-                encoding: NodeBlock(nodeID: 1, nodeName: "rt1", nodeStatus: "active", ipv4Loopback: "10.0.0.1/32", ipv6Loopback: "fd00::1/128"))
+                encoding: NodeBlock(
+                    nodeID: device, nodeName: "loc\(device)-core", nodeStatus: "active", ipv4Loopback: "10.0.127.\(device)/32",
+                    ipv6Loopback: "fc00:0:0:127::\(device)/128"))
             let model = SubscriptionModel(
-                subscriptionID: UUID(), productName: "Node", customerID: "fuzz", description: "Node rt1", status: .active, insync: true, root: node)
-            subscription = try await temporary.store.seed(model, product: registry.product(named: "Node"), now: Date()).subscriptionID
+                subscriptionID: UUID(), productName: "Node", customerID: "fuzz", description: "Node loc\(device)-core", status: .active,
+                insync: true, root: node)
+            seeded.append(try await temporary.store.seed(model, product: registry.product(named: "Node"), now: Date()).subscriptionID)
         }
+        if [.modify, .terminate, .validate].contains(workflow.target) { subscription = seeded.first }
     }
 
     /// Every other text answer for `subscription_id` stands for the seeded subscription, so

@@ -16,8 +16,8 @@ struct CrashRecoveryTests {
         defer { wf.remove() }
         #expect(try wf.run(["db", "migrate"]).status == 0)
 
-        // 1. Start a process whose work step takes 8 s (long enough for a loaded machine), and wait until it is inside that step.
-        let child = try wf.launch(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 8}"#)
+        // 1. Start a process whose work step takes 12 s (long enough for a loaded machine), and wait until it is inside that step.
+        let child = try wf.launch(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 12}"#)
         let store = try wf.store()
         let process = try await waitFor("the process to enter simulate_work", timeout: 60) {
             try await store.processes(ProcessFilter()).first { $0.lastStep == "prepare_change" && $0.status == .running }

@@ -1,0 +1,228 @@
+import Foundation
+import NetBox
+import NetBoxPayloads
+import Products
+import WorkflowEngine
+
+// Chains steps left to right (see StepChainPrecedence).
+infix operator >> : StepChainPrecedence
+
+/// Connects two active Nodes with a point-to-point link: addresses from the core-link
+/// prefixes, a planned cable, the config of both sides to apply, then the cable connected.
+/// The link starts under maintenance (IS-IS metric raised); modify_circuit brings it into service.
+public enum CreateCircuit {
+    public static let name: WorkflowName = "create_circuit"
+
+    public static var definition: WorkflowDefinition {
+        WorkflowFrames.create(
+            name, description: "Connect two nodes with a circuit", initialForm: form,
+            begin
+                >> constructCircuitModel
+                >> StandardSteps.storeProcessSubscription
+                >> reserveIPsInIPAM
+                >> StandardSteps.setStatus(.provisioning)
+                >> createCircuitInNetBox
+                >> updateCircuitDescription
+                >> provideConfigToUser
+                >> setCircuitInService
+                >> updateCircuitInNetBox)
+    }
+
+    static let nodeA = StateKey<String>("node_a")
+    static let nodeB = StateKey<String>("node_b")
+    static let portA = StateKey<Int>("port_a")
+    static let portB = StateKey<Int>("port_b")
+    static let product = StateKey<String>("product")
+
+    // MARK: - Form
+
+    static var form: FormFlow {
+        FormFlow([
+            .init("a_side", "A side") { context in
+                let nodes = try await activeNodes(context)
+                let variants = CircuitProduct.variants.map {
+                    Choice(.string($0.name), label: "\($0.name) (speed \($0.fixedInputs["speed"] ?? "?") Mbit/s)")
+                }
+                return [
+                    .choice("product", "Which circuit?", choices: variants, default: variants.first?.value),
+                    .choice("node_a", "A-side node", choices: nodes),
+                ]
+            },
+            FormFlow.Page("b_side", "B side") { context in
+                let a = try context.answers.value(for: nodeA)
+                return [.choice("node_b", "B-side node", choices: try await activeNodes(context).filter { $0.value.stringValue != a })]
+            }
+            .validate { answers in
+                (try? answers.value(for: nodeA)) == (try? answers.value(for: nodeB))
+                    ? [FieldProblem(field: "node_b", reason: "cannot be the A-side node")] : []
+            },
+            .init("a_port", "A-side port") { context in
+                [.choice("port_a", "A-side port", choices: try await freePorts(context, node: try context.answers.value(for: nodeA)))]
+            },
+            .init("b_port", "B-side port") { context in
+                [.choice("port_b", "B-side port", choices: try await freePorts(context, node: try context.answers.value(for: nodeB)))]
+            },
+        ])
+    }
+
+    /// Active Node subscriptions, by id, labelled with the node's name.
+    static func activeNodes(_ context: FormContext) async throws -> [Choice] {
+        try await context.cached("active-nodes") {
+            guard let store = context.subscriptions else { return [] }
+            var choices: [Choice] = []
+            for summary in try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: [.active], limit: 10_000)) {
+                let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self)
+                choices.append(Choice(.string(summary.subscriptionID.uuidString.lowercased()), label: node?.nodeName ?? summary.description))
+            }
+            return choices.sorted { $0.label < $1.label }
+        }
+    }
+
+    /// The node's free physical ports of the chosen product's speed, labelled by name.
+    static func freePorts(_ context: FormContext, node subscription: String) async throws -> [Choice] {
+        let variant = try context.answers.value(for: product)
+        let speed = CircuitProduct.variants.first { $0.name == variant }?.fixedInputs["speed"].flatMap(Int.init)
+        return try await context.cached("ports:\(subscription):\(speed ?? 0)") {
+            guard let id = UUID(uuidString: subscription), let store = context.subscriptions,
+                let node = try await store.subscription(id)?.root.decode(NodeBlock.self), let device = node.nodeID
+            else { return [] }
+            return try await context.netbox().freeInterfaces(deviceID: device, speed: speed).map { Choice(.int($0.id), label: $0.name) }
+        }
+    }
+
+    // MARK: - Steps
+
+    static let constructCircuitModel = Step("construct_circuit_model", retry: .standard) { context in
+        let netbox = try await context.netbox()
+        func side(_ node: StateKey<String>, _ port: StateKey<Int>, peer: StateKey<String>, peerPort: StateKey<Int>) async throws
+            -> Layer3InterfaceBlock
+        {
+            guard let id = UUID(uuidString: try context[node]) else { throw StepError("\(node.name) is not a subscription id") }
+            let nodeBlock = try await context.loadSubscription(id).root.decode(NodeBlock.self)
+            guard let peerID = UUID(uuidString: try context[peer]) else { throw StepError("\(peer.name) is not a subscription id") }
+            let peerNode = try await context.loadSubscription(peerID).root.decode(NodeBlock.self)
+            let interface = try await netbox.interface(id: try context[port])
+            let peerInterface = try await netbox.interface(id: try context[peerPort])
+            guard interface.device.id == nodeBlock.nodeID else {
+                throw StepError("port \(interface.name) does not belong to \(nodeBlock.nodeName ?? "the node")")
+            }
+            let description = "core link to \(peerNode.nodeName ?? "?") \(peerInterface.name)"
+            return Layer3InterfaceBlock(
+                port: PortBlock(portID: interface.id, portName: interface.name, portDescription: description, node: nodeBlock))
+        }
+        let circuit = CircuitBlock(
+            members: [
+                try await side(nodeA, portA, peer: nodeB, peerPort: portB), try await side(nodeB, portB, peer: nodeA, peerPort: portA),
+            ],
+            circuitStatus: "planned", underMaintenance: true)
+        var described = circuit
+        described.circuitDescription = circuit.subscriptionDescription.map { $0.replacingOccurrences(of: "Circuit ID (none yet): ", with: "") }
+        let model = SubscriptionModel(
+            subscriptionID: context.makeID(), productName: try context[product], customerID: "lab",
+            // The product's own description ("Circuit ID …"), kept up to date by every save.
+            description: described.subscriptionDescription ?? "", root: try JSONValue(encoding: described))
+        return .success(["subscription": model.json])
+    }
+
+    /// A /31 from the IPv4 core-link prefix and a /127 from the IPv6 one, one address of each
+    /// per side, assigned to its port. Each block is described by the subscription, so a
+    /// re-run finds what it allocated before instead of allocating again.
+    static let reserveIPsInIPAM = Step("reserve_ips_in_ipam", retry: .standard) { context in
+        var subscription = try context.subscription(CircuitBlock.self)
+        let netbox = try await context.netbox()
+        let plan = context.ipamPlan
+        let tag = "circuit \(subscription.subscriptionID.uuidString.lowercased())"
+        for (parent, length, isV6) in [(plan.coreLinkV4, 31, false), (plan.coreLinkV6, 127, true)] {
+            let description = "\(tag) \(isV6 ? "v6" : "v4")"
+            let block: NetBoxPrefix
+            if let existing = try await netbox.prefixes(within: parent, description: description).first {
+                block = existing
+            } else {
+                block = try await netbox.allocatePrefix(
+                    in: try await netbox.requirePrefix(parent), .init(prefixLength: length, description: description))
+            }
+            for index in subscription.root.members.indices {
+                guard let port = subscription.root.members[index].port, let portID = port.portID else {
+                    throw StepError("member \(index) of the circuit has no port")
+                }
+                var address = try await netbox.ipAddresses(interfaceID: portID).first { $0.address.contains(":") == isV6 }
+                if address == nil {
+                    address = try await netbox.allocateAddress(
+                        in: block, .init(interface: portID, description: "\(port.node?.nodeName ?? "") \(port.portName ?? "")"))
+                }
+                guard let address else { throw StepError("no address for \(port.portName ?? "the port")") }
+                if isV6 {
+                    subscription.root.members[index].v6IPAddress = address.address
+                } else {
+                    subscription.root.members[index].v4IPAddress = address.address
+                }
+            }
+        }
+        return .success(try context.save(subscription))
+    }
+
+    /// A planned cable between the two ports (or the one a previous run made); its id is the circuit id.
+    static let createCircuitInNetBox = Step("create_circuit_in_netbox", retry: .standard) { context in
+        var subscription = try context.subscription(CircuitBlock.self)
+        let netbox = try await context.netbox()
+        guard let a = subscription.root.members.first?.port?.portID, let b = subscription.root.members.last?.port?.portID else {
+            throw StepError("the circuit has no ports")
+        }
+        let cable: NetBoxCable
+        if let existing = try await netbox.cable(onInterface: a) {
+            guard existing.bTerminations.contains(where: { $0.objectID == b }) || existing.aTerminations.contains(where: { $0.objectID == b })
+            else {
+                throw StepError("port \(subscription.root.members[0].port?.portName ?? "A") already has cable \(existing.id) to another port")
+            }
+            cable = existing
+        } else {
+            guard case .cable(_, let request) = try buildPayload(subscription.root, subscription: subscription.model) else {
+                throw StepError("a circuit must become a cable")
+            }
+            cable = try await netbox.createCable(request)
+        }
+        subscription.root.circuitID = cable.id
+        return .success(try context.save(subscription))
+    }
+
+    /// The subscription's description now that the cable id is known, and each port's description in NetBox.
+    static let updateCircuitDescription = Step("update_circuit_description", retry: .standard) { context in
+        var subscription = try context.subscription(CircuitBlock.self)
+        let netbox = try await context.netbox()
+        for member in subscription.root.members {
+            try await netbox.update(try buildPayload(member, subscription: subscription.model))
+        }
+        subscription.root.circuitDescription = subscription.root.subscriptionDescription
+        return .success(try context.save(subscription))
+    }
+
+    static let provideConfigToUser = Step.inputStep("provide_config_to_user") { context in
+        let circuit = try context.subscription(CircuitBlock.self).root
+        return Form(
+            name: "config", title: "Apply the configuration of both sides",
+            fields: [.display("config", "Configuration", text: config(of: circuit)), .accept("confirmed", "Both sides are configured")])
+    }
+
+    /// Both sides' config: interface, description, addresses, and the IS-IS metric for the maintenance state.
+    public static func config(of circuit: CircuitBlock) -> String {
+        circuit.members.map { member in
+            RouterConfig.circuitSide(
+                node: member.port?.node?.nodeName ?? "?", interface: member.port?.portName ?? "?",
+                description: member.port?.portDescription ?? "", addressV4: member.v4IPAddress ?? "?", addressV6: member.v6IPAddress ?? "?",
+                underMaintenance: circuit.underMaintenance ?? true)
+        }.joined(separator: "\n\n")
+    }
+
+    static let setCircuitInService = Step("set_circuit_in_service", retry: .never) { context in
+        var subscription = try context.subscription(CircuitBlock.self)
+        subscription.root.circuitStatus = "connected"
+        return .success(try context.save(subscription))
+    }
+
+    /// The cable becomes connected in NetBox, through the payload builder.
+    static let updateCircuitInNetBox = Step("update_circuit_in_netbox", retry: .standard) { context in
+        let subscription = try context.subscription(CircuitBlock.self)
+        try await context.netbox().update(try buildPayload(subscription.root, subscription: subscription.model))
+        return .success
+    }
+}
