@@ -119,7 +119,8 @@ public enum CircuitProduct {
     public static let variants: [ProductDefinition] = [(10_000, "10G"), (100_000, "100G")].map { speed, label in
         ProductDefinition(
             name: "Circuit \(label)", type: "Circuit", description: "A \(label) point-to-point link between two nodes",
-            fixedInputs: ["speed": String(speed)], rootAttribute: "circuit", root: CircuitBlock.self, workflows: ["create_circuit", "modify_note"],
+            fixedInputs: ["speed": String(speed)], rootAttribute: "circuit", root: CircuitBlock.self,
+            workflows: ["create_circuit", "modify_circuit", "modify_note"],
             describe: { $0.subscriptionDescription })
     }
 }

@@ -3,6 +3,9 @@ import WorkflowEngine
 /// Every workflow this build ships, as `wf` registers them.
 public enum WorkflowCatalog {
     public static var all: [WorkflowDefinition] {
-        [EngineDemoTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition]
+        [
+            EngineDemoTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition, ModifyCircuit.definition,
+            ModifyNode.definition, TerminateNode.definition, ValidateNode.definition, ValidateSubscriptions.definition,
+        ]
     }
 }

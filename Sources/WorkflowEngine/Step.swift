@@ -168,9 +168,21 @@ extension StepContext {
         let product = try products.product(named: model.productName)
         var model = model
         model.root = product.root.assigningInstanceIDs(model.root, environment.makeID)
-        if let description = product.describe(model.root) { model.description = description }
+        if let description = product.describe(model.root), describesItself(model, product: product) { model.description = description }
         staged.append(SubscriptionWrite(model, product: product))
         return ["subscription": model.json]
+    }
+
+    /// Whether the product's description replaces the model's: yes for a new subscription and
+    /// for one whose description is still the product's own; no when this step changed the
+    /// description, or an earlier one did (modify_node's new description must survive the
+    /// saves after it, `resync` included).
+    private func describesItself(_ model: SubscriptionModel, product: ProductDefinition) -> Bool {
+        guard let json = state[raw: "subscription"], let previous = try? SubscriptionModel(json: json),
+            previous.subscriptionID == model.subscriptionID
+        else { return true }
+        guard model.description == previous.description else { return false }
+        return previous.description.isEmpty || previous.description == product.describe(previous.root)
     }
 
     /// Stages a typed subscription; see `save(_:)`.
@@ -187,6 +199,23 @@ extension StepContext {
             throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
         }
         return model
+    }
+
+    /// The subscriptions `filter` lists, as they are stored now (a task that checks them all).
+    /// Read-only: a step changes subscriptions only through `save`, in its own transaction.
+    public func subscriptions(_ filter: SubscriptionFilter) async throws -> [SubscriptionSummary] {
+        guard let store = subscriptionStore else {
+            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to list subscriptions from")
+        }
+        return try await store.subscriptions(filter)
+    }
+
+    /// The live subscriptions that use `id` (a terminate's last look before it releases resources).
+    public func subscriptionsUsing(_ id: UUID) async throws -> [SubscriptionSummary] {
+        guard let store = subscriptionStore else {
+            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to look up the users of \(id) in")
+        }
+        return try await store.usedBy(id)
     }
 
     /// The subscription model the state carries under "subscription".

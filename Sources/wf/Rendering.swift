@@ -82,7 +82,14 @@ enum Rendering {
 
         var lines: [String] {
             added.sorted { $0.key < $1.key }.map { "+ \($0.key) = \($0.value.jsonText.clipped(60))" }
-                + changed.sorted { $0.key < $1.key }.map { "~ \($0.key) = \($0.value.after.jsonText.clipped(60))" }
+                + changed.sorted { $0.key < $1.key }.flatMap { key, change in
+                    // An object (a subscription model) changes field by field: show the fields.
+                    let fields = FieldChange.diff(change.before, change.after, path: key)
+                    guard change.before.objectValue != nil, change.after.objectValue != nil, fields.count <= 12 else {
+                        return ["~ \(key) = \(change.after.jsonText.clipped(60))"]
+                    }
+                    return fields.map { "~ \($0.path) = \($0.after?.jsonText.clipped(60) ?? "(removed)")" }
+                }
                 + removed.map { "- \($0)" }
         }
     }

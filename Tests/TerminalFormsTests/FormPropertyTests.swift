@@ -155,7 +155,25 @@ private final class FuzzLab {
                 insync: true, root: node)
             seeded.append(try await temporary.store.seed(model, product: registry.product(named: "Node"), now: Date()).subscriptionID)
         }
-        if [.modify, .terminate, .validate].contains(workflow.target) { subscription = seeded.first }
+        guard [.modify, .terminate, .validate].contains(workflow.target) else { return }
+        // A Circuit between them, on each node's first port, for a workflow on circuits (only
+        // then: a Circuit makes its Nodes "in use", which a terminate_node would be refused for).
+        guard CircuitProduct.variants.contains(where: { $0.workflows.contains(workflow.name) }) else {
+            subscription = seeded.first
+            return
+        }
+        let nodes = try await seeded.asyncMap { try await temporary.store.subscription($0)?.root.decode(NodeBlock.self) }
+        let circuit = CircuitBlock(
+            members: [(nodes[0], 1, "10.0.0.0/31", "fc00:0:0:10::/127"), (nodes[1], 12, "10.0.0.1/31", "fc00:0:0:10::1/127")].map {
+                Layer3InterfaceBlock(
+                    port: PortBlock(portID: $0.1, portName: "ethernet-1/1", portDescription: "core link", node: $0.0), v6IPAddress: $0.3,
+                    v4IPAddress: $0.2)
+            }, circuitID: 1, circuitStatus: "connected", underMaintenance: true)
+        subscription = try await temporary.store.seed(
+            SubscriptionModel(
+                subscriptionID: UUID(), productName: "Circuit 10G", customerID: "fuzz", description: "", status: .active, insync: true,
+                root: try JSONValue(encoding: circuit)), product: registry.product(named: "Circuit 10G"), now: Date()
+        ).subscriptionID
     }
 
     /// Every other text answer for `subscription_id` stands for the seeded subscription, so
@@ -187,6 +205,7 @@ private final class FuzzLab {
             processCount += 1
             #expect(outcome.processID == id, "\(context)")
             try await checkStoredInputs(of: outcome.processID, session: session, context: context)
+            try await reopenTheSubscription(after: outcome)
             return "started"
         } catch let error as WorkflowError {
             #expect([.invalidInput, .subscriptionNotFound].contains(error.code), "\(context): \(error)")
@@ -200,6 +219,21 @@ private final class FuzzLab {
             Issue.record("start threw \(type(of: error)), not WorkflowError: \(error); \(context)")
             return "crashed"
         }
+    }
+
+    /// A process that still holds the subscription (a validate that found drift fails and keeps
+    /// its lock) or ended it (a terminate) would make every later start refused for reasons that
+    /// are not the form's: abort the one, restore the other, so random answers keep reaching the form.
+    private func reopenTheSubscription(after outcome: ProcessOutcome) async throws {
+        guard let subscription else { return }
+        if ![.completed, .aborted].contains(outcome.status) {
+            _ = try await engine.abort(outcome.processID, user: "fuzz", reason: "the next random answer needs the subscription")
+        }
+        guard var model = try await temporary.store.subscription(subscription), model.status == .terminated else { return }
+        model.status = .active
+        model.endDate = nil
+        model.insync = true
+        try await temporary.store.seed(model, product: try engine.products.product(named: model.productName), now: Date())
     }
 
     /// One `initial_state` row per page, in page order, each of which its page accepts again unchanged.
@@ -445,4 +479,12 @@ private final class Alternation: Sendable {
 /// The NetBoxLite servers a fuzz lab started, to stop them at the end.
 private final class StartedServers: Sendable {
     let list = Mutex<[NetBoxLiteServer]>([])
+}
+
+extension Array {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
 }

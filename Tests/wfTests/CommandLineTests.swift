@@ -6,18 +6,28 @@ import WorkflowEngine
 /// `wf` as an operator meets it: answers, errors, exit codes and JSON.
 @Suite(.tags(.cli))
 struct CommandLineTests {
-    @Test func demoRunsTheTaskToCompletionAndPrintsItsStepLog() throws {
+    @Test func demoTellsTheWorkshopStoryAndCanRunAgain() throws {
         let wf = try WFRunner()
         defer { wf.remove() }
         let result = try wf.run(["demo"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("suspended at step confirm_change"))
-        #expect(result.stdout.contains("completed"))
-        for step in ["prepare_change", "simulate_work", "confirm_change", "record_confirmation", "done"] {
-            #expect(result.stdout.contains(step))
+        for heading in [
+            "== wf start create_node  (device loc1-core) ==", "== wf start create_node  (device loc2-core) ==",
+            "== wf start create_circuit  (loc1-core <--> loc2-core) ==", "== wf start modify_circuit", "== NetBox now ==",
+            "== wf subscription history",
+        ] {
+            #expect(result.stdout.contains(heading), "missing \(heading)")
         }
-        let listed = try wf.json(["processes"])
-        #expect(listed.arrayValue?.first?.objectValue?["last_status"] == "completed")
+        #expect(result.stdout.contains("(the demo confirms"))
+        #expect(result.stdout.contains("cable 1: connected"))
+        let subscriptions = try #require(try wf.json(["subscriptions", "--status", "active"]).arrayValue)
+        #expect(subscriptions.count == 3)
+        #expect(subscriptions.allSatisfy { $0.objectValue?["insync"] == true })
+
+        let again = try wf.run(["demo"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("(device loc3-core)"), "a second run enrols the next routers")
+        #expect(try wf.json(["subscriptions", "--status", "active"]).arrayValue?.count == 6)
     }
 
     @Test func startAndResumeWithScriptedInputCompleteTheProcess() throws {

@@ -16,7 +16,8 @@ public struct ProductDefinition: Sendable {
     public let lifecycle: LifecycleGraph
     /// The workflows that apply to this product (`products_workflows`).
     public let workflows: [WorkflowName]
-    /// The subscription's description, computed from its model (nil: keep the current one).
+    /// The subscription's description, computed from its model (nil: keep the current one). A
+    /// description a step or an import chose instead is kept (see `StepContext.save`).
     public let describe: @Sendable (JSONValue) -> String?
 
     public init<Root: ProductBlock>(
