@@ -44,6 +44,6 @@ public struct NodeBlock: ProductBlock {
 public enum NodeProduct {
     public static let definition = ProductDefinition(
         name: "Node", type: "Node", description: "A network node: one router in NetBox", rootAttribute: "node", root: NodeBlock.self,
-        workflows: ["create_node", "modify_node", "modify_note", "terminate_node", "validate_node"],
+        workflows: ["create_node", "modify_node", "modify_note", "terminate_node", "validate_node"], uniqueFields: ["node_id"],
         describe: { node in node.nodeName.map { "Node \($0)" } })
 }

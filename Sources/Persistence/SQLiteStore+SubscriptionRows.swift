@@ -25,6 +25,7 @@ extension SQLiteStore {
                 key, model.description, model.status.rawValue, productID, model.customerID, model.insync, SQLiteTime.text(model.startDate),
                 SQLiteTime.text(model.endDate), model.note,
             ])
+        if model.status != .terminated { try checkUnique(model, product: product, db) }
         let existing = Set(
             try String.fetchAll(db, sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?", arguments: [key]))
         try db.execute(
@@ -73,6 +74,33 @@ extension SQLiteStore {
                 ])
         }
         if let processID { try link(processID, key, now: now, db) }
+    }
+
+    /// Refuses a save that would give a live subscription a unique root value (a Node's
+    /// `node_id`) another live subscription of the same product type holds. Checked inside
+    /// the write transaction, so two racing enrolments of one device cannot both succeed.
+    private static func checkUnique(_ model: SubscriptionModel, product: ProductDefinition, _ db: Database) throws {
+        for field in product.uniqueFields {
+            guard let value = model.root.objectValue?[field], value != .null else { continue }
+            let text = value.stringValue ?? value.jsonText
+            let holder = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT s.subscription_id, s.description FROM subscriptions s
+                    JOIN products p ON p.product_id = s.product_id
+                    JOIN subscription_instances i ON i.subscription_id = s.subscription_id AND i.label IS NOT NULL
+                    JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
+                    JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                    WHERE p.product_type = ? AND s.status != 'terminated' AND s.subscription_id != ? AND r.resource_type = ? AND v.value = ?
+                    LIMIT 1
+                    """, arguments: [product.type, model.subscriptionID.uuidString.lowercased(), field, text])
+            if let holder {
+                throw WorkflowError(
+                    .resourceTaken,
+                    "\(product.rootAttribute).\(field) = \(text) is already held by subscription \(holder["subscription_id"] as String) "
+                        + "(\(holder["description"] as String))")
+            }
+        }
     }
 
     /// Walks a model's block tree and writes each block this subscription owns.

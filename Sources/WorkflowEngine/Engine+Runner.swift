@@ -82,6 +82,19 @@ extension Engine {
                 metadata: ["process.id": "\(process.processID)", "step.name": "\(commit.step.key)"])
             guard let now = try await store.process(process.processID) else { throw error }
             return ProcessOutcome(now)
+        } catch let error as WorkflowError where !commit.subscriptions.isEmpty && Self.refusedSave.contains(error.code) {
+            // The store refused the subscription the step saved (a device another Node holds,
+            // a block in use): the step fails with that reason, its state and saves dropped.
+            var failed = commit
+            failed.step.status = .failed
+            failed.step.state = process.state
+            failed.step.failedReason = "step '\(commit.step.key)': \(error.message)"
+            failed.status = .failed
+            failed.state = process.state
+            failed.form = nil
+            failed.failedReason = failed.step.failedReason
+            failed.subscriptions = []
+            return try await self.commit(failed, to: process)
         }
         after.status = commit.status
         after.state = commit.state
@@ -171,6 +184,9 @@ extension Engine {
             return stop(.aborted, .abort, reason: "step '\(step.key)': \(message)")
         }
     }
+
+    /// Refusals of a subscription save that fail the step rather than the runner.
+    static let refusedSave: Set<WorkflowError.Code> = [.resourceTaken, .subscriptionInUse, .invalidModel, .invalidLifecycle]
 
     /// nil for a permanent error; for a transient one, whether the service could not be
     /// reached at all (which ends as `api_unavailable` rather than `failed`).

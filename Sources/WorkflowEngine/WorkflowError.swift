@@ -26,6 +26,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let subscriptionNotFound = Code("subscription_not_found")
         public static let subscriptionLocked = Code("subscription_locked")
         public static let subscriptionInUse = Code("subscription_in_use")
+        public static let resourceTaken = Code("resource_taken")
     }
 
     public var code: Code

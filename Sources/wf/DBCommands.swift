@@ -61,7 +61,7 @@ struct DB: AsyncParsableCommand {
                 let status = try await store.migrationStatus()
                 if output.json {
                     JSONValue.object([
-                        "database": .string(path), "dialect": "sqlite",
+                        "database": .string(path), "dialect": "sqlite", "netbox": .string(try NetBoxInUse.describe(beside: path)),
                         "migrations": .array(
                             status.map { migration in
                                 .object([
@@ -72,6 +72,7 @@ struct DB: AsyncParsableCommand {
                     ]).printJSON()
                 } else {
                     print("database  \(path) (sqlite)")
+                    print("netbox    \(try NetBoxInUse.describe(beside: path))")
                     print(
                         Rendering.table(
                             ["VERSION", "NAME", "STATE", "APPLIED"],

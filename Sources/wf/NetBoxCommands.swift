@@ -74,6 +74,14 @@ struct NetBoxCommand: AsyncParsableCommand {
     }
 }
 
+/// Which NetBox the workflows talk to, in one line.
+enum NetBoxInUse {
+    static func describe(beside database: String) throws -> String {
+        if let configuration = try NetBoxConfiguration.fromEnvironment() { return configuration.description + " (NETBOX_URL)" }
+        return "embedded NetBoxLite, state in \(NetBoxDefaults.liteDataPath(beside: database))"
+    }
+}
+
 enum NetBoxDefaults {
     /// NetBoxLite's state beside the database file, so the two travel together.
     static func liteDataPath(beside database: String) -> String {

@@ -85,3 +85,26 @@ struct CreateNodeTests {
         }
     }
 }
+
+@Suite("create_node races", .serialized)
+struct CreateNodeRaceTests {
+    @Test func twoEnrolmentsOfOneDeviceRacingLetOnlyOneThrough() async throws {
+        try await withWorkshop { lab in
+            // Both operators filled in the form before either started: both were offered device 5.
+            let flow = try #require(lab.engine.registry["create_node"]?.initialForm)
+            let first = lab.engine.makeFormSession(flow)
+            let second = lab.engine.makeFormSession(flow)
+            for session in [first, second] {
+                #expect(try await session.page(0, answers: State()).fields.first?.choices?.contains { $0.value == 5 } == true)
+            }
+            let winner = try await lab.engine.start("create_node", input: .pages([["device_id": 5]]), session: first, user: "alice")
+            #expect(winner.status == .suspended)
+            let loser = try await lab.engine.start("create_node", input: .pages([["device_id": 5]]), session: second, user: "bob")
+            #expect(loser.status == .failed)
+            #expect(loser.lastStep == "store_process_subscription")
+            #expect(loser.failedReason?.contains("node.node_id = 5 is already held by subscription") == true)
+            let nodes = try await lab.store.subscriptions(SubscriptionFilter(product: "Node"))
+            #expect(nodes.count == 1, "one device, one Node")
+        }
+    }
+}

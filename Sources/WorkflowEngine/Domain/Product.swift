@@ -19,12 +19,16 @@ public struct ProductDefinition: Sendable {
     /// The subscription's description, computed from its model (nil: keep the current one). A
     /// description a step or an import chose instead is kept (see `StepContext.save`).
     public let describe: @Sendable (JSONValue) -> String?
+    /// Root-block fields no two live subscriptions of this product type may share (a Node's
+    /// `node_id`: one device, one Node). The store refuses a save that would.
+    public let uniqueFields: [String]
 
     public init<Root: ProductBlock>(
         name: String, type: String, description: String, tag: String? = nil, fixedInputs: [String: String] = [:], rootAttribute: String,
-        root: Root.Type, lifecycle: LifecycleGraph = .standard, workflows: [WorkflowName] = [],
+        root: Root.Type, lifecycle: LifecycleGraph = .standard, workflows: [WorkflowName] = [], uniqueFields: [String] = [],
         describe: @escaping @Sendable (Root) -> String? = { _ in nil }
     ) {
+        self.uniqueFields = uniqueFields
         self.name = name
         self.type = type
         self.description = description
