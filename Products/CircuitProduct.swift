@@ -120,7 +120,7 @@ public enum CircuitProduct {
         ProductDefinition(
             name: "Circuit \(label)", type: "Circuit", description: "A \(label) point-to-point link between two nodes",
             fixedInputs: ["speed": String(speed)], rootAttribute: "circuit", root: CircuitBlock.self,
-            workflows: ["create_circuit", "modify_circuit", "modify_note"],
+            workflows: ["create_circuit", "modify_circuit", "modify_note", "terminate_circuit", "validate_circuit"],
             describe: { $0.subscriptionDescription })
     }
 }

@@ -7,7 +7,7 @@ infix operator >> : StepChainPrecedence
 
 /// A task that compares every active subscription with NetBox, as orchestrator-core's
 /// `validate_products`: completes when all agree, fails listing every difference. It reads
-/// only: no lock is taken and no subscription changes (run validate_node on one to mark it
+/// only: no lock is taken and no subscription changes (run validate_node or validate_circuit on one to mark it
 /// out of sync and hold it until it is repaired).
 public enum ValidateSubscriptions {
     public static let name: WorkflowName = "validate_subscriptions"
@@ -22,9 +22,10 @@ public enum ValidateSubscriptions {
     typealias Check = @Sendable (StepContext, SubscriptionModel) async throws -> [Drift]
 
     /// The checks by product type (`products.product_type`); a type missing here is reported
-    /// as not validated, never as in sync. Circuits join with one entry.
+    /// as not validated, never as in sync. Every Circuit variant shares the type `Circuit`.
     static let checks: [String: Check] = [
-        NodeProduct.definition.type: ValidateNode.drifts
+        NodeProduct.definition.type: ValidateNode.drifts,
+        "Circuit": ValidateCircuit.drifts,
     ]
 
     /// Checks each active subscription in turn; the state keeps what was validated and what

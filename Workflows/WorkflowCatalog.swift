@@ -6,6 +6,7 @@ public enum WorkflowCatalog {
         [
             EngineDemoTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition, ModifyCircuit.definition,
             ModifyNode.definition, TerminateNode.definition, ValidateNode.definition, ValidateSubscriptions.definition,
+            TerminateCircuit.definition, ValidateCircuit.definition,
         ]
     }
 }

@@ -95,6 +95,12 @@ extension NetBoxClient {
         try await list("/api/ipam/ip-addresses/", query: [("interface_id", String(interfaceID))], what: "addresses of interface \(interfaceID)")
     }
 
+    /// The addresses inside a prefix (NetBox's `parent` filter): what a release looks for
+    /// before it deletes the prefix that held them.
+    public func ipAddresses(parent prefix: String) async throws -> [NetBoxIPAddress] {
+        try await list("/api/ipam/ip-addresses/", query: [("parent", prefix)], what: "addresses in \(prefix)")
+    }
+
     public func ipAddress(id: Int) async throws -> NetBoxIPAddress {
         try await send(.GET, "/api/ipam/ip-addresses/\(id)/", what: "IP address \(id)")
     }

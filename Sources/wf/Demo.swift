@@ -7,7 +7,7 @@ import Workflows
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The workshop story on the embedded defaults: enrol two routers, connect them, bring the link into service, validate.",
+        abstract: "The workshop story on the embedded defaults: enrol two routers, connect them, bring the link into service, validate it.",
         discussion: """
             Uses the configured database and NetBox (by default the embedded SQLite database and NetBoxLite beside it), so \
             `wf subscriptions` shows the result afterwards. Run it again to enrol the next two planned routers. The configs \
@@ -68,11 +68,9 @@ struct DemoStory {
         heading("wf start modify_circuit  (bring the link into service)")
         _ = try await run(ModifyCircuit.name, input: ["subscription_id": .string(circuit), "under_maintenance": false])
 
-        // 4. Check the nodes against NetBox, when this build can.
-        for (subscription, name) in nodes where engine.registry["validate_node"] != nil {
-            heading("wf start validate_node  (\(name))")
-            _ = try await run("validate_node", input: ["subscription_id": .string(subscription)])
-        }
+        // 4. Check the circuit against NetBox.
+        heading("wf start validate_circuit")
+        _ = try await run("validate_circuit", input: ["subscription_id": .string(circuit)])
 
         try await showNetBox(netbox, circuit: circuit)
         heading("wf subscription history \(circuit.prefix(8))")

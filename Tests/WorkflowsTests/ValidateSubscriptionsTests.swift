@@ -48,16 +48,43 @@ struct ValidateSubscriptionsTests {
         }
     }
 
+    /// Every shipped product has a check now, so a fixture product (a type no check knows)
+    /// stands for the next product added without one.
     @Test func saysPlainlyWhichProductsItCannotValidateYet() async throws {
-        try await withWorkshop { lab in
-            let a = try await lab.enrolledNode(1)
-            let b = try await lab.enrolledNode(2)
-            let circuit = try await lab.seedCircuit(a, b)
+        try await withWorkshop(products: [Lamp.product]) { lab in
+            let (_, _, circuit) = try await lab.nodesAndCircuit()
+            let lamp = try await lab.store.seed(
+                SubscriptionModel(
+                    subscriptionID: UUID(), productName: "Lamp", customerID: "lab", description: "Lamp on the desk", status: .active,
+                    insync: true, root: try JSONValue(encoding: Lamp(colour: "green"))),
+                product: Lamp.product, now: lab.clock.now)
             let done = try await lab.engine.start("validate_subscriptions", user: "system")
-            #expect(done.status == .completed)
-            #expect(done.state[raw: "validated"]?.arrayValue?.count == 2, "the Nodes, not the Circuit")
-            let label = "Circuit 10G \(circuit.subscriptionID.uuidString.lowercased().prefix(8)) (\(circuit.description))"
-            #expect(done.state[raw: "not_validated"] == .array([.string("\(label): no validation for Circuit subscriptions yet")]))
+            #expect(done.status == .completed, "\(done.failedReason ?? "")")
+            let validated = try #require(done.state[raw: "validated"]?.arrayValue).compactMap(\.stringValue)
+            #expect(validated.count == 3, "the Nodes and the Circuit, not the Lamp")
+            #expect(validated.contains("Circuit 10G \(circuit.subscriptionID.uuidString.lowercased().prefix(8)) (\(circuit.description))"))
+            let label = "Lamp \(lamp.subscriptionID.uuidString.lowercased().prefix(8)) (Lamp on the desk)"
+            #expect(done.state[raw: "not_validated"] == .array([.string("\(label): no validation for Lamp subscriptions yet")]))
+        }
+    }
+
+    @Test func aCircuitThatDriftedIsListedWithItsFields() async throws {
+        try await withWorkshop { lab in
+            let (a, _, circuit) = try await lab.nodesAndCircuit()
+            let cable = try #require(try await lab.circuit(circuit.subscriptionID).circuitID)
+            _ = try await lab.netbox.updateCable(id: cable, .init(status: "planned"))
+
+            let failed = try await lab.engine.start("validate_subscriptions", user: "system")
+            #expect(failed.status == .failed)
+            let reason = try #require(failed.failedReason)
+            #expect(reason.contains("1 of 3 validated subscriptions differ from NetBox"), "\(reason)")
+            #expect(
+                reason.contains("(\(circuit.description)): circuit.circuit_status: subscription says connected, NetBox says planned"), "\(reason)")
+            #expect(!reason.contains("(Node loc1-core)"), "the Nodes agree")
+            for subscription in [a, circuit] {
+                let summary = try await lab.summary(subscription.subscriptionID)
+                #expect(summary.insync && summary.lockedBy == nil, "a task changes nothing")
+            }
         }
     }
 
@@ -85,5 +112,22 @@ struct ValidateSubscriptionsTests {
             #expect(retried.map(\.status) == [.completed])
             #expect(retried.first?.state[raw: "validated"]?.arrayValue?.count == 2)
         }
+    }
+}
+
+/// A product no workflow and no check knows: what validate_subscriptions reports as not validated.
+struct Lamp: ProductBlock {
+    static let blockName = "LampBlock"
+    static let fields: [BlockField] = [.value("colour")]
+    static let product = ProductDefinition(name: "Lamp", type: "Lamp", description: "A fixture product", rootAttribute: "lamp", root: Lamp.self)
+
+    var instanceID: UUID?
+    var colour: String?
+
+    init(colour: String) { self.colour = colour }
+
+    enum CodingKeys: String, CodingKey {
+        case instanceID = "subscription_instance_id"
+        case colour
     }
 }

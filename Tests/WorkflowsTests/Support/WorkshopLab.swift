@@ -18,13 +18,14 @@ final class WorkshopLab: Sendable {
 
     var store: SQLiteStore { temporary.store }
 
-    init(store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil) async throws {
+    /// `extra` products join the catalog's (a fixture product no workflow knows, say).
+    init(store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = []) async throws {
         server = try await NetBoxLiteServer.start(NetBoxLiteConfiguration())
         netbox = NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
-        temporary = try await TemporaryStore(workflows: WorkflowCatalog.all, products: ProductCatalog.all)
+        temporary = try await TemporaryStore(workflows: WorkflowCatalog.all, products: ProductCatalog.all + extra)
         clock = ManualClock(Date())
         let testing = try Engine.testing(
-            store: temporary.store, workflows: WorkflowCatalog.all, products: try ProductRegistry(ProductCatalog.all), clock: clock)
+            store: temporary.store, workflows: WorkflowCatalog.all, products: try ProductRegistry(ProductCatalog.all + extra), clock: clock)
         engine = Engine(
             store: wrap?(temporary.store) ?? temporary.store, registry: testing.registry, products: testing.products,
             subscriptions: temporary.store, services: Services().registering(netbox).registering(IPAMPlan()),
@@ -44,8 +45,11 @@ final class WorkshopLab: Sendable {
 }
 
 /// Runs `body` with a lab, stopping its server afterwards whatever happens.
-func withWorkshop(store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, _ body: (WorkshopLab) async throws -> Void) async throws {
-    let lab = try await WorkshopLab(store: wrap)
+func withWorkshop(
+    store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [],
+    _ body: (WorkshopLab) async throws -> Void
+) async throws {
+    let lab = try await WorkshopLab(store: wrap, products: extra)
     do {
         try await body(lab)
     } catch {

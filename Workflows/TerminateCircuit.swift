@@ -1,0 +1,121 @@
+import Foundation
+import NetBox
+import NetBoxPayloads
+import Products
+import WorkflowEngine
+
+// Chains steps left to right (see StepChainPrecedence).
+infix operator >> : StepChainPrecedence
+
+/// Takes a Circuit out of service: create_circuit run backwards. The cable is deleted, the
+/// addresses on both ports and the /31 and /127 they came from are released, the ports'
+/// descriptions are cleared (free again for create_circuit), and the subscription ends.
+/// Its two Nodes are no longer in use and can be terminated.
+///
+/// Every step looks before it writes: what a crash or a retry already deleted is skipped,
+/// never an error. The terminated subscription keeps what the Circuit held (cable id,
+/// addresses), as the record of what was released.
+public enum TerminateCircuit {
+    public static let name: WorkflowName = "terminate_circuit"
+
+    public static var definition: WorkflowDefinition {
+        WorkflowFrames.terminate(
+            name, description: "Terminate a Circuit: cable deleted, addresses and prefixes released, ports free again",
+            initialForm: form,
+            begin
+                >> deleteCircuitInNetBox
+                >> releaseIPsInIPAM
+                >> releasePortsInNetBox)
+    }
+
+    /// Says what will happen; refuses anything but a Circuit that is not terminated yet.
+    static var form: FormFlow {
+        FormFlow([
+            .init("circuit", "Circuit") { context in
+                let circuit = try await CircuitForms.circuit(context, in: Set(Lifecycle.allCases).subtracting([.terminated]))
+                return [
+                    .summary(
+                        "circuit", "To terminate",
+                        items: [
+                            SummaryItem("Circuit", CircuitForms.summary(circuit)),
+                            SummaryItem("NetBox", "the cable is deleted, its addresses and prefixes released, both ports freed"),
+                        ])
+                ]
+            }
+        ])
+    }
+
+    /// Deletes the circuit's cable, found by id or, when that id is gone, as the cable between
+    /// the two ports. None left (a re-run after a crash): nothing to do. A cable of that id
+    /// between other ports is not the circuit's, and is left alone.
+    static let deleteCircuitInNetBox = Step("delete_circuit_in_netbox", retry: .standard) { context in
+        var subscription = try context.subscription(CircuitBlock.self)
+        let netbox = try await context.netbox()
+        let ports = Set(subscription.root.members.compactMap { $0.port?.portID })
+        func isTheCircuits(_ cable: NetBoxCable) -> Bool {
+            Set((cable.aTerminations + cable.bTerminations).map(\.objectID)) == ports
+        }
+        var cable: NetBoxCable?
+        if let id = subscription.root.circuitID, let byID = try await ifFound({ try await netbox.cable(id: id) }) {
+            guard isTheCircuits(byID) else {
+                throw StepError(
+                    "cable \(id) no longer connects the circuit's ports \(ports.sorted()); repair NetBox (validate_circuit shows the difference) and retry"
+                )
+            }
+            cable = byID
+        } else if let port = ports.min(), let onPort = try await ifFound({ try await netbox.cable(onInterface: port) }) ?? nil,
+            isTheCircuits(onPort)
+        {
+            cable = onPort
+        }
+        guard let cable else { return .skipped }
+        // Through the payload builder, whose delete of a cable is the DELETE.
+        subscription.root.circuitID = cable.id
+        try await netbox.delete(try buildPayload(subscription.root, subscription: subscription.model))
+        return .success
+    }
+
+    /// Deletes the addresses inside the circuit's /31 and /127 (found by their description, as
+    /// create_circuit allocated them) and the prefixes themselves, then any address on a port
+    /// that is still the subscription's. Addresses go before their prefix, so a crash in
+    /// between leaves the prefix to find again.
+    static let releaseIPsInIPAM = Step("release_ips_in_ipam", retry: .standard) { context in
+        let circuit = try context.subscription(CircuitBlock.self)
+        let netbox = try await context.netbox()
+        let plan = context.ipamPlan
+        let tag = "circuit \(circuit.subscriptionID.uuidString.lowercased())"
+        var released = false
+        for (parent, family) in [(plan.coreLinkV4, "v4"), (plan.coreLinkV6, "v6")] {
+            for prefix in try await netbox.prefixes(within: parent, description: "\(tag) \(family)") {
+                for address in try await netbox.ipAddresses(parent: prefix.prefix) {
+                    try await netbox.deleteIPAddress(id: address.id)
+                }
+                try await netbox.deletePrefix(id: prefix.id)
+                released = true
+            }
+        }
+        for member in circuit.root.members {
+            guard let port = member.port?.portID else { continue }
+            let mine = Set([member.v4IPAddress, member.v6IPAddress].compactMap { $0 })
+            guard !mine.isEmpty, let addresses = try await ifFound({ try await netbox.ipAddresses(interfaceID: port) }) else { continue }
+            for address in addresses where mine.contains(address.address) {
+                try await netbox.deleteIPAddress(id: address.id)
+                released = true
+            }
+        }
+        return released ? .success : .skipped
+    }
+
+    /// Each port's description cleared, through the payload builder (its delete of an
+    /// interface): with the cable gone, create_circuit offers the port again. A PATCH to the
+    /// same value: running it again changes nothing. A port gone from NetBox is skipped.
+    static let releasePortsInNetBox = Step("release_ports_in_netbox", retry: .standard) { context in
+        let subscription = try context.subscription(CircuitBlock.self)
+        let netbox = try await context.netbox()
+        for member in subscription.root.members {
+            guard let port = member.port?.portID, try await ifFound({ try await netbox.interface(id: port) }) != nil else { continue }
+            try await netbox.delete(try buildPayload(member, subscription: subscription.model))
+        }
+        return .success
+    }
+}
