@@ -11,37 +11,56 @@ import WorkflowEngine
 /// the next runner runs again once the lease has expired: exactly one success row per step.
 @Suite(.tags(.cli), .serialized)
 struct CrashRecoveryTests {
+    @Test func heartbeatKeepsALiveRunnersProcessFromBeingTakenOver() async throws {
+        let wf = try WFRunner(leaseSeconds: 4)
+        defer { wf.remove() }
+        #expect(try wf.run(["db", "migrate"]).status == 0)
+        // A step long enough that it is still running whatever the machine's load.
+        let child = try wf.launch(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 120}"#)
+        let store = try wf.store()
+        let process = try await waitFor("the process to enter simulate_work", timeout: 60) {
+            try await store.processes(ProcessFilter()).first { $0.lastStep == "prepare_change" && $0.status == .running }
+        }
+        // Past the lease duration, the heartbeat has kept the lease alive: nobody takes it over.
+        try await Task.sleep(for: .milliseconds(4600))
+        let early = try wf.run(["recover"])
+        #expect(early.status == 0)
+        #expect(early.stdout.contains("nothing to recover"), "a live runner's process was taken over: \(early.stdout)")
+        let during = try #require(try await store.process(process.processID))
+        #expect(during.status == .running)
+        #expect(during.leaseOwner == process.leaseOwner)
+        #expect(try #require(during.leaseExpiresAt) > process.leaseExpiresAt ?? .distantPast, "the heartbeat renewed the lease")
+        kill(child.process.processIdentifier, SIGKILL)
+        _ = child.finish()
+    }
+
     @Test func killedRunnerIsTakenOverAfterItsLeaseExpiresAndEveryStepSucceedsOnce() async throws {
-        let wf = try WFRunner(leaseSeconds: 2)
+        let wf = try WFRunner(leaseSeconds: 4)
         defer { wf.remove() }
         #expect(try wf.run(["db", "migrate"]).status == 0)
 
-        // 1. Start a process whose work step takes 12 s (long enough for a loaded machine), and wait until it is inside that step.
-        let child = try wf.launch(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 12}"#)
+        // 1. Start a process whose work step takes 6 s, and kill its runner as soon as it is inside that step.
+        let child = try wf.launch(["start", "task_engine_demo", "--input", "-"], stdin: #"{"work_seconds": 6}"#)
         let store = try wf.store()
         let process = try await waitFor("the process to enter simulate_work", timeout: 60) {
             try await store.processes(ProcessFilter()).first { $0.lastStep == "prepare_change" && $0.status == .running }
         }
         let id = process.processID
-
-        // 2. Past the lease duration the heartbeat has kept the lease alive: nobody takes it over.
-        try await Task.sleep(for: .milliseconds(2600))
-        let early = try wf.run(["recover"])
-        #expect(early.status == 0)
-        #expect(early.stdout.contains("nothing to recover"), "a live runner's process was taken over: \(early.stdout)")
-
-        // 3. Kill the runner mid-step. Its lease is still live for up to 2 s: still not taken over.
         kill(child.process.processIdentifier, SIGKILL)
         let killed = child.finish()
         #expect(killed.status == SIGKILL)
         let afterKill = try #require(try await store.process(id))
         #expect(afterKill.status == .running)
         #expect(afterKill.lastStep == "prepare_change")
+
+        // 2. Its lease is still live for up to 4 s: not taken over yet.
         let stillLive = try wf.run(["recover"])
         #expect(stillLive.stdout.contains("nothing to recover"))
 
+        // 3. Wait out the lease.
+        try await Task.sleep(for: .milliseconds(4500))
+
         // 4. Once the lease expired, two runners race for the process: exactly one runs it.
-        try await Task.sleep(for: .milliseconds(2500))
         let first = try wf.launch(["recover"])
         let second = try wf.launch(["recover"])
         let results = [first.finish(), second.finish()]
