@@ -110,4 +110,25 @@ struct CreateCircuitTests {
             #expect(error.problems.map(\.field) == ["b_side.node_b"])
         }
     }
+
+    @Test func anExhaustedCoreLinkPrefixFailsTheProcessClearly() async throws {
+        try await withWorkshop(plan: IPAMPlan(coreLinkV4: "10.0.0.0/30")) { lab in
+            // A core-link prefix with room for exactly two point-to-point blocks.
+            let links = try #require(try await lab.netbox.prefix("10.0.0.0/16"))
+            _ = try await lab.netbox.allocatePrefix(in: links, .init(prefixLength: 30, description: "a small core-link prefix"))
+            var nodes: [String] = []
+            for device in 1...6 {
+                let outcome = try await lab.enrol(device)
+                nodes.append(try SubscriptionModel(json: try #require(outcome.state[raw: "subscription"])).subscriptionID.uuidString.lowercased())
+            }
+            for (a, b, portA, portB) in [(0, 1, 1, 12), (2, 3, 23, 34)] {
+                let fits = try await lab.engine.start("create_circuit", input: answers(nodes[a], nodes[b], portA: portA, portB: portB), user: "alice")
+                #expect(fits.status == .suspended, "\(fits.failedReason ?? "")")
+            }
+            let third = try await lab.engine.start("create_circuit", input: answers(nodes[4], nodes[5], portA: 45, portB: 56), user: "alice")
+            #expect(third.status == .failed)
+            #expect(third.lastStep == "reserve_ips_in_ipam")
+            #expect(third.failedReason?.contains("no free /31 left in 10.0.0.0/30") == true, "\(third.failedReason ?? "")")
+        }
+    }
 }

@@ -18,8 +18,11 @@ final class WorkshopLab: Sendable {
 
     var store: SQLiteStore { temporary.store }
 
-    /// `extra` products join the catalog's (a fixture product no workflow knows, say).
-    init(store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = []) async throws {
+    /// `extra` products join the catalog's (a fixture product no workflow knows, say); `plan`
+    /// names the prefixes to allocate from.
+    init(
+        store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan()
+    ) async throws {
         server = try await NetBoxLiteServer.start(NetBoxLiteConfiguration())
         netbox = NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
         temporary = try await TemporaryStore(workflows: WorkflowCatalog.all, products: ProductCatalog.all + extra)
@@ -28,7 +31,7 @@ final class WorkshopLab: Sendable {
             store: temporary.store, workflows: WorkflowCatalog.all, products: try ProductRegistry(ProductCatalog.all + extra), clock: clock)
         engine = Engine(
             store: wrap?(temporary.store) ?? temporary.store, registry: testing.registry, products: testing.products,
-            subscriptions: temporary.store, services: Services().registering(netbox).registering(IPAMPlan()),
+            subscriptions: temporary.store, services: Services().registering(netbox).registering(plan),
             configuration: testing.configuration, environment: testing.environment, logger: testing.logger)
     }
 
@@ -46,10 +49,10 @@ final class WorkshopLab: Sendable {
 
 /// Runs `body` with a lab, stopping its server afterwards whatever happens.
 func withWorkshop(
-    store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [],
+    store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan(),
     _ body: (WorkshopLab) async throws -> Void
 ) async throws {
-    let lab = try await WorkshopLab(store: wrap, products: extra)
+    let lab = try await WorkshopLab(store: wrap, products: extra, plan: plan)
     do {
         try await body(lab)
     } catch {
