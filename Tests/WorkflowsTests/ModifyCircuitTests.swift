@@ -59,4 +59,24 @@ struct ModifyCircuitTests {
             #expect(error.message.contains("is a Node, not a circuit"))
         }
     }
+
+    @Test func aCrashAfterTheCableUpdateUpdatesItAgainHarmlessly() async throws {
+        try await withWorkshop { lab in
+            let circuit = try await Self.circuit(lab)
+            let crashing = lab.crashingEngine(after: ["update_circuit_in_netbox"])
+            let started = try await crashing.start(
+                "modify_circuit", input: ["subscription_id": .string(circuit.uuidString), "under_maintenance": false], user: "bob")
+            #expect(started.status == .suspended)
+            await #expect(throws: CrashingStore.Crash.self) {
+                try await crashing.resume(started.processID, input: ["confirmed": true], user: "bob")
+            }
+            let recovered = try await lab.recoverAfterCrash()
+            #expect(recovered.map(\.status) == [.completed])
+            #expect(try await lab.netbox.cable(id: 1).status.value == "connected")
+            #expect(try await lab.netbox.cable(onInterface: 1)?.id == 1, "still the one cable")
+            #expect(try await lab.netbox.cable(onInterface: 12)?.id == 1)
+            let versions = try await lab.store.versions(of: circuit)
+            #expect(versions.filter { $0.changes.contains { $0.path == "root.under_maintenance" } }.count == 1, "the change was saved once")
+        }
+    }
 }
