@@ -25,7 +25,7 @@ enum SubscriptionForms {
             throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to look \(id) up in")
         }
         guard let model = try await store.subscription(id) else {
-            throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
+            throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
         }
         guard products.contains(where: { $0.name == model.productName }) else {
             throw refused("is a \(model.productName) subscription, not a \(kind)")

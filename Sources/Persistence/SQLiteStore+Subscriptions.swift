@@ -161,7 +161,7 @@ extension SQLiteStore: SubscriptionStore {
             let key = lock.subscriptionID.uuidString.lowercased()
             guard let row = try Row.fetchOne(db, sql: "SELECT locked_by, status FROM subscriptions WHERE subscription_id = ?", arguments: [key])
             else {
-                throw WorkflowError(.subscriptionNotFound, "subscription \(lock.subscriptionID) does not exist")
+                throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
             }
             if let holder = row["locked_by"] as String? {
                 let detail = try Row.fetchOne(
@@ -172,18 +172,18 @@ extension SQLiteStore: SubscriptionStore {
                 let what = detail.map { " (\($0["name"] as String), started by \($0["created_by"] as String), \($0["last_status"] as String))" } ?? ""
                 throw WorkflowError(
                     .subscriptionLocked,
-                    "subscription \(lock.subscriptionID) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
+                    "subscription \(key) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
                         + "`wf subscription unlock \(key.prefix(8)) --force`")
             }
             if (row["status"] as String) == Lifecycle.terminated.rawValue {
-                throw WorkflowError(.invalidLifecycle, "subscription \(lock.subscriptionID) is terminated")
+                throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")
             }
             if lock.refuseIfInUse {
                 let users = try users(of: key, db)
                 if !users.isEmpty {
                     throw WorkflowError(
                         .subscriptionInUse,
-                        "subscription \(lock.subscriptionID) is in use by "
+                        "subscription \(key) is in use by "
                             + users.map { "\($0.subscriptionID.uuidString.lowercased().prefix(8)) (\($0.description), \($0.status))" }
                             .joined(separator: ", ") + "; terminate those first")
                 }

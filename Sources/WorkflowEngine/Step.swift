@@ -196,7 +196,7 @@ extension StepContext {
             throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to load \(id) from")
         }
         guard let model = try await store.subscription(id) else {
-            throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
+            throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
         }
         return model
     }
