@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Steps, step lists, state, statuses, the process state machine, the runner, store protocols.
@@ -32,13 +34,17 @@ let package = Package(
             name: "Migrations",
             path: "migrations",
             exclude: ["README.md"],
-            resources: [.copy("sqlite")],
+            resources: [.copy("sqlite"), .copy("postgres")],
             swiftSettings: strict
         ),
-        // The SQLite store (and later PostgreSQL) and the migrator.
+        // The SQLite and PostgreSQL stores and the migrator.
         .target(
             name: "Persistence",
-            dependencies: ["WorkflowEngine", "Migrations", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "WorkflowEngine", "Migrations", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         // Forms on a terminal and from scripts: prompts, `--input` parsing, summaries.
@@ -144,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "wfTests",
-            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine", "Products"],
+            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows"],
             swiftSettings: strict
         ),
     ],

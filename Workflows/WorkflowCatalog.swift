@@ -4,7 +4,8 @@ import WorkflowEngine
 public enum WorkflowCatalog {
     public static var all: [WorkflowDefinition] {
         [
-            EngineDemoTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition, ModifyCircuit.definition,
+            EngineDemoTask.definition, EngineCheckTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition,
+            ModifyCircuit.definition,
             ModifyNode.definition, TerminateNode.definition, ValidateNode.definition, ValidateSubscriptions.definition,
             TerminateCircuit.definition, ValidateCircuit.definition,
         ]

@@ -12,6 +12,8 @@ public struct PersistenceError: Error, Sendable, CustomStringConvertible {
         public static let notMigrated = Code("not_migrated")
         public static let corruptRow = Code("corrupt_row")
         public static let unknownWorkflow = Code("unknown_workflow")
+        public static let invalidLocation = Code("invalid_location")
+        public static let queryFailed = Code("query_failed")
     }
 
     public var code: Code

@@ -6,13 +6,13 @@ extension Engine {
     /// stops, renewing the lease in the background. Each step's result commits in one
     /// transaction with the process row; a result whose commit is refused (lease lost,
     /// process aborted) is dropped.
-    func drive(_ process: ProcessRecord, workflow: WorkflowDefinition, from start: Int, attempt: Int, user: String) async throws
-        -> ProcessOutcome
-    {
+    func drive(
+        _ process: ProcessRecord, workflow: WorkflowDefinition, from start: Int, attempt: Int, user: String, drain: DrainSignal? = nil
+    ) async throws -> ProcessOutcome {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await heartbeat(process.processID) }
             defer { group.cancelAll() }
-            return try await runSteps(process, workflow: workflow, from: start, attempt: attempt, user: user)
+            return try await runSteps(process, workflow: workflow, from: start, attempt: attempt, user: user, drain: drain)
         }
     }
 
@@ -34,9 +34,9 @@ extension Engine {
         }
     }
 
-    private func runSteps(_ process: ProcessRecord, workflow: WorkflowDefinition, from start: Int, attempt: Int, user: String) async throws
-        -> ProcessOutcome
-    {
+    private func runSteps(
+        _ process: ProcessRecord, workflow: WorkflowDefinition, from start: Int, attempt: Int, user: String, drain: DrainSignal?
+    ) async throws -> ProcessOutcome {
         let steps = workflow.steps.steps
         var current = process
         var attempt = attempt
@@ -66,6 +66,14 @@ extension Engine {
             current.lastStep = step.key
             index += 1
             attempt = 1
+            if let drain, drain.isSet, let workers = store as? any WorkerStore {
+                // Shutting down: hand the process over after this committed step.
+                _ = try await workers.releaseLease(process.processID, owner: configuration.runnerID)
+                logger.notice("process handed over", metadata: ["process.id": "\(process.processID)", "step.name": "\(step.key)"])
+                current.leaseOwner = nil
+                current.leaseExpiresAt = nil
+                return ProcessOutcome(current)
+            }
         }
         return ProcessOutcome(current)
     }

@@ -124,11 +124,11 @@ public struct Engine: Sendable {
     /// that loses the race for a lease skips it.
     ///
     /// With `includeDueRetries: false` only processes whose runner died are taken, as any
-    /// `wf` command does before its own work.
+    /// `wf` command does before its own work (enqueued ones are left to the workers).
     public func recover(user: String, includeDueRetries: Bool = true, limit: Int = 100) async throws -> [ProcessOutcome] {
         var outcomes: [ProcessOutcome] = []
         for candidate in try await store.runnableProcesses(now: environment.now(), limit: limit)
-        where includeDueRetries || candidate.status != .waiting {
+        where includeDueRetries || (candidate.status != .waiting && candidate.status != .created) {
             // One process that cannot run (its step was removed from the code, say) must not
             // strand the others: report it and go on.
             do {
@@ -170,10 +170,32 @@ public struct Engine: Sendable {
         }
     }
 
+    /// Runs a process a worker claimed (see `WorkerStore.claimRunnable`) on from where it
+    /// stood: a created one from its first step, a waiting one by retrying its step, one whose
+    /// runner died after its last logged step. Steps run as the user who started the process.
+    /// With `drain` set, the process stops after the step it is in and its lease is released.
+    public func run(claimed: ClaimedProcess, drain: DrainSignal? = nil) async throws -> ProcessOutcome {
+        let process = claimed.process
+        let workflow = try registry.workflow(named: process.workflowName)
+        let user = process.createdBy
+        switch (claimed.previousStatus, process.lastStep) {
+        case (.waiting, let key?):
+            let index = try stepIndex(key, of: workflow, process: process)
+            let attempt = try await nextAttempt(of: key, in: process.processID)
+            return try await drive(process, workflow: workflow, from: index, attempt: attempt, user: user, drain: drain)
+        case (_, let key?):
+            return try await driveOn(process, after: key, workflow: workflow, user: user, drain: drain)
+        case (_, nil):
+            return try await drive(process, workflow: workflow, from: 0, attempt: 1, user: user, drain: drain)
+        }
+    }
+
     /// Creates a process without running it (status `created`), for runners to pick up.
-    public func enqueue(_ name: WorkflowName, input: FormInput = .merged(State()), user: String) async throws -> ProcessID {
+    public func enqueue(_ name: WorkflowName, input: FormInput = .merged(State()), session: FormSession? = nil, user: String) async throws
+        -> ProcessID
+    {
         let workflow = try registry.workflow(named: name)
-        return try await create(workflow, input: input, session: nil, user: user, claim: false).processID
+        return try await create(workflow, input: input, session: session, user: user, claim: false).processID
     }
 
     /// Resolves a full id or a unique prefix of one.
@@ -320,8 +342,10 @@ public struct Engine: Sendable {
 
     /// Continues a claimed process with the step after `key` in the current code, so steps
     /// added or moved by a deploy since the process stopped are honoured.
-    private func driveOn(_ process: ProcessRecord, after key: StepKey, workflow: WorkflowDefinition, user: String) async throws -> ProcessOutcome {
+    private func driveOn(
+        _ process: ProcessRecord, after key: StepKey, workflow: WorkflowDefinition, user: String, drain: DrainSignal? = nil
+    ) async throws -> ProcessOutcome {
         let index = try stepIndex(key, of: workflow, process: process)
-        return try await drive(process, workflow: workflow, from: index + 1, attempt: 1, user: user)
+        return try await drive(process, workflow: workflow, from: index + 1, attempt: 1, user: user, drain: drain)
     }
 }

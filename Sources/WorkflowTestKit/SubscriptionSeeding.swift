@@ -2,7 +2,7 @@ import Foundation
 import Persistence
 import WorkflowEngine
 
-extension SQLiteStore {
+extension SubscriptionStore {
     /// Saves `model` outside any process, as an import would, after giving its blocks instance
     /// ids as `StepContext.save` does; returns the model as saved.
     @discardableResult

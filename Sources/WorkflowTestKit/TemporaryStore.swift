@@ -2,23 +2,42 @@ import Foundation
 import Persistence
 import WorkflowEngine
 
-/// A migrated SQLite store in a fresh temporary directory, removed when released.
+/// A migrated store in a place of its own, removed when released: a SQLite file in a fresh
+/// temporary directory, or a fresh schema in the PostgreSQL database `WF_TEST_POSTGRES_URL`
+/// names.
 public final class TemporaryStore: Sendable {
-    public let store: SQLiteStore
+    public let kind: StoreKind
+    public let store: any WorkflowStore
+    /// What `WF_DATABASE` would be to reach this store from a `wf` process.
+    public let location: String
+    /// The temporary directory (SQLite's file, NetBoxLite's state).
     public let directory: URL
-    public var path: String { store.path }
 
-    public init(workflows: [WorkflowDefinition] = []) async throws {
+    /// The SQLite store, for tests that look at SQLite's own rows; nil on PostgreSQL.
+    public var sqlite: SQLiteStore? { store as? SQLiteStore }
+    public var postgres: PostgresStore? { store as? PostgresStore }
+
+    public init(kind: StoreKind = .default, workflows: [WorkflowDefinition] = []) async throws {
+        self.kind = kind
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-test-\(UUID().uuidString)")
-        store = try SQLiteStore(path: directory.appendingPathComponent("wf.sqlite").path)
+        switch kind {
+        case .sqlite:
+            location = directory.appendingPathComponent("wf.sqlite").path
+        case .postgres:
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            location = try StoreKind.scratchLocation()
+        }
+        store = try await Stores.open(location)
         try await store.migrate()
         try await store.syncWorkflows(workflows, now: Date())
     }
 
     /// A store that also holds the catalog of `products`. A workflow a product names but
     /// `workflows` lacks is registered as a stand-in, because the catalog sync requires it.
-    public convenience init(workflows: [WorkflowDefinition] = [], products: [ProductDefinition], now: Date = Date()) async throws {
-        try await self.init(workflows: workflows + Self.standIns(for: products, except: workflows))
+    public convenience init(
+        kind: StoreKind = .default, workflows: [WorkflowDefinition] = [], products: [ProductDefinition], now: Date = Date()
+    ) async throws {
+        try await self.init(kind: kind, workflows: workflows + Self.standIns(for: products, except: workflows))
         _ = try await store.syncProducts(products, now: now)
     }
 
@@ -29,31 +48,61 @@ public final class TemporaryStore: Sendable {
         }
     }
 
-    /// A second, independent connection pool on the same file, as another `wf` process would have.
-    public func reopen() throws -> SQLiteStore {
-        try SQLiteStore(path: path)
+    /// A second, independent store on the same data (its own connections), as another `wf`
+    /// process would have.
+    public func reopen() async throws -> any WorkflowStore {
+        try await Stores.open(location)
     }
 
     deinit {
+        let directory = directory
         try? FileManager.default.removeItem(at: directory)
+        if let postgres = store as? PostgresStore {
+            // The schema goes with the store; a test process that exits first leaves it to the
+            // throwaway cluster.
+            Task {
+                try? await postgres.dropSchema()
+                await postgres.close()
+            }
+        }
     }
 }
 
-/// The stores the storage conformance suite runs against.
+/// The stores the storage conformance suites run against.
 public enum StoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
     case sqlite
+    case postgres
 
     public var description: String { rawValue }
 
-    /// The kinds that can run here; PostgreSQL joins when its store exists.
-    public static var available: [StoreKind] { [.sqlite] }
+    /// The PostgreSQL database the tests may use (each test in a schema of its own), from
+    /// `WF_TEST_POSTGRES_URL`; nil when unset.
+    public static var postgresURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["WF_TEST_POSTGRES_URL"], !url.isEmpty else { return nil }
+        return url
+    }
+
+    /// The kinds that can run here: SQLite always, PostgreSQL when `WF_TEST_POSTGRES_URL` is set.
+    public static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// The store tests use when they do not say: `WF_TEST_STORE=postgres` runs them all on
+    /// PostgreSQL (CI does, in a second run of the suite).
+    public static var `default`: StoreKind {
+        ProcessInfo.processInfo.environment["WF_TEST_STORE"] == "postgres" ? .postgres : .sqlite
+    }
+
+    /// `WF_TEST_POSTGRES_URL` with a fresh schema of its own.
+    public static func scratchLocation() throws -> String {
+        guard let url = postgresURL else {
+            throw PersistenceError(.invalidLocation, "a PostgreSQL test store needs WF_TEST_POSTGRES_URL (see README: running the PostgreSQL suites)")
+        }
+        let schema = "wf_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool=4"
+    }
 
     /// A fresh, migrated, empty store of this kind with `workflows` registered.
     public func makeStore(workflows: [WorkflowDefinition] = []) async throws -> (store: any ProcessStore, keepAlive: AnyObject) {
-        switch self {
-        case .sqlite:
-            let temporary = try await TemporaryStore(workflows: workflows)
-            return (temporary.store, temporary)
-        }
+        let temporary = try await TemporaryStore(kind: self, workflows: workflows)
+        return (temporary.store, temporary)
     }
 }

@@ -27,7 +27,7 @@ struct Bench: AsyncParsableCommand {
             Runtime.bootstrapLogging()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try SQLiteStore(path: database ?? directory.appendingPathComponent("bench.sqlite").path)
+            let store = try await Stores.open(database ?? directory.appendingPathComponent("bench.sqlite").path)
             try await store.migrate()
 
             let marks = Mutex<[ContinuousClock.Instant]>([])

@@ -17,8 +17,8 @@ struct DB: AsyncParsableCommand {
         func run() async throws {
             try await runCommand {
                 Runtime.bootstrapLogging()
-                let path = Runtime.databasePath(database)
-                let store = try SQLiteStore(path: path)
+                let store = try await Runtime.openStore(database)
+                let path = store.locationDescription
                 let applied = try await store.migrate()
                 // The code's workflows and product catalog, synced into their tables.
                 try await store.syncWorkflows(try WorkflowRegistry(WorkflowCatalog.all).workflows, now: Date())
@@ -56,12 +56,13 @@ struct DB: AsyncParsableCommand {
         func run() async throws {
             try await runCommand {
                 Runtime.bootstrapLogging()
-                let path = Runtime.databasePath(database)
-                let store = try SQLiteStore(path: path)
+                let store = try await Runtime.openStore(database)
+                let path = store.locationDescription
                 let status = try await store.migrationStatus()
                 if output.json {
                     JSONValue.object([
-                        "database": .string(path), "dialect": "sqlite", "netbox": .string(try NetBoxInUse.describe(beside: path)),
+                        "database": .string(path), "dialect": .string(store.dialect),
+                        "netbox": .string(try NetBoxInUse.describe(beside: Runtime.databaseLocation(database))),
                         "migrations": .array(
                             status.map { migration in
                                 .object([
@@ -71,8 +72,8 @@ struct DB: AsyncParsableCommand {
                             }),
                     ]).printJSON()
                 } else {
-                    print("database  \(path) (sqlite)")
-                    print("netbox    \(try NetBoxInUse.describe(beside: path))")
+                    print("database  \(path) (\(store.dialect))")
+                    print("netbox    \(try NetBoxInUse.describe(beside: Runtime.databaseLocation(database)))")
                     print(
                         Rendering.table(
                             ["VERSION", "NAME", "STATE", "APPLIED"],

@@ -33,7 +33,7 @@ struct DemoStory {
     var engine: Engine { runtime.engine }
 
     func tell() async throws -> Int32 {
-        print("database: \(runtime.store.path)")
+        print("database: \(runtime.store.locationDescription)")
         let netbox = try await engine.services.netbox()
         print("NetBox:   \(netbox.configuration.url.absoluteString)\n")
 

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NetBox
 import NetBoxLite
+import Persistence
 
 #if canImport(Glibc)
     import Glibc
@@ -35,7 +36,7 @@ struct NetBoxCommand: AsyncParsableCommand {
         func run() async throws {
             try await runCommand {
                 Runtime.bootstrapLogging()
-                let dataPath = data ?? NetBoxDefaults.liteDataPath(beside: Runtime.databasePath(database))
+                let dataPath = data ?? NetBoxDefaults.liteDataPath(beside: Runtime.databaseLocation(database))
                 let server = try await NetBoxLiteServer.start(
                     NetBoxLiteConfiguration(port: port, token: token, dataPath: dataPath, seed: seed.map { URL(fileURLWithPath: $0) }))
                 // Written straight to the file handle, so it shows at once even when the output is a pipe.
@@ -83,8 +84,15 @@ enum NetBoxInUse {
 }
 
 enum NetBoxDefaults {
-    /// NetBoxLite's state beside the database file, so the two travel together.
+    /// NetBoxLite's state beside the database file, so the two travel together. With
+    /// PostgreSQL, in the directory the default SQLite file would be in, named after the
+    /// database (and schema), so that two databases never share one lab.
     static func liteDataPath(beside database: String) -> String {
+        if PostgresLocation.isPostgres(database), let location = try? PostgresLocation(database) {
+            let directory = (SQLiteStore.defaultPath as NSString).deletingLastPathComponent
+            let name = [location.host, String(location.port), location.database, location.schema].compactMap { $0 }.joined(separator: "-")
+            return directory + "/netboxlite-\(name).sqlite"
+        }
         let directory = (database as NSString).deletingLastPathComponent
         return (directory.isEmpty ? "." : directory) + "/netboxlite.sqlite"
     }

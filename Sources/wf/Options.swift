@@ -3,7 +3,10 @@ import Foundation
 
 /// Options every command that touches the database takes.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database file (default: $WF_DATABASE, else ~/.local/share/wf/wf.sqlite).")
+    @Option(
+        name: .long,
+        help: "A SQLite database file or a postgres://user:password@host:port/database URL (default: $WF_DATABASE, else ~/.local/share/wf/wf.sqlite)."
+    )
     var database: String?
 }
 

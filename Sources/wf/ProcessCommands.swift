@@ -12,6 +12,8 @@ struct Start: AsyncParsableCommand {
 
     @Argument(help: "The workflow's name (see `wf workflows`).") var workflow: String
     @Option(name: .long, help: "Answers as JSON: a file, or - for standard input.") var input: String?
+    @Flag(name: .long, help: "Validate the answers and enqueue the process for the workers (`wf worker`) instead of running it here.")
+    var async = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
@@ -36,6 +38,17 @@ struct Start: AsyncParsableCommand {
                 answers = .pages(pages.map(\.answers))
             } else {
                 answers = .merged(State())
+            }
+            if async {
+                let id = try await runtime.engine.enqueue(workflow, input: answers, session: session, user: actor.resolvedUser)
+                if output.json {
+                    JSONValue.object(["process_id": .string(id.description), "workflow": .string(workflow), "status": "created"]).printJSON()
+                } else {
+                    print(
+                        "process \(id) (\(workflow)) enqueued: a worker runs it (`wf worker`); follow it with `wf process show \(id.description.prefix(8))`"
+                    )
+                }
+                return 0
             }
             try await runtime.recoverStranded(user: actor.resolvedUser)
             let outcome = try await runtime.engine.start(workflow, input: answers, session: session, user: actor.resolvedUser)

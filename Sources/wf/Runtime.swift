@@ -11,7 +11,7 @@ import Workflows
 
 /// Wires the store, the workflows and the engine together for one `wf` invocation.
 struct Runtime {
-    let store: SQLiteStore
+    let store: any WorkflowStore
     let engine: Engine
 
     /// Opens the database, applies pending migrations (the embedded SQLite database is
@@ -23,11 +23,11 @@ struct Runtime {
     /// same state `wf netbox serve` serves).
     static func open(_ options: DatabaseOptions) async throws -> Runtime {
         bootstrapLogging()
-        let path = databasePath(options)
+        let location = databaseLocation(options)
         var services = Services()
         services.register(IPAMPlan.fromEnvironment())
-        services.register(NetBoxConnection(lazy: { try await netBoxClient(beside: path) }))
-        let store = try SQLiteStore(path: path)
+        services.register(NetBoxConnection(lazy: { try await netBoxClient(beside: location) }))
+        let store = try await Stores.open(location)
         try await store.migrate()
         let registry = try WorkflowRegistry(WorkflowCatalog.all)
         let products = try ProductRegistry(ProductCatalog.all)
@@ -72,10 +72,17 @@ struct Runtime {
         }
     }
 
-    static func databasePath(_ options: DatabaseOptions) -> String {
-        if let path = options.database, !path.isEmpty { return path }
-        if let path = ProcessInfo.processInfo.environment["WF_DATABASE"], !path.isEmpty { return path }
+    /// The database: --database, else $WF_DATABASE, else the default SQLite file. A
+    /// `postgres://` URL selects PostgreSQL.
+    static func databaseLocation(_ options: DatabaseOptions) -> String {
+        if let location = options.database, !location.isEmpty { return location }
+        if let location = ProcessInfo.processInfo.environment["WF_DATABASE"], !location.isEmpty { return location }
         return SQLiteStore.defaultPath
+    }
+
+    /// Opens the database without migrating it (`wf db` commands).
+    static func openStore(_ options: DatabaseOptions) async throws -> any WorkflowStore {
+        try await Stores.open(databaseLocation(options))
     }
 
     static func engineConfiguration() throws -> EngineConfiguration {

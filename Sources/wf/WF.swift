@@ -6,7 +6,7 @@ struct WF: AsyncParsableCommand {
         commandName: "wf",
         abstract: "Run network-service workflows durably: start, resume, retry, abort and inspect processes.",
         discussion: """
-            The database is SQLite by default (see `wf db status` for its path); set WF_DATABASE or --database to use another.
+            The database is SQLite by default (see `wf db status` for its path); set WF_DATABASE or --database to use another file or a postgres:// URL.
             The user recorded for every action is --user, else $USER.
 
             Exit codes:
@@ -20,7 +20,7 @@ struct WF: AsyncParsableCommand {
         subcommands: [
             Demo.self, Start.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
             FormCommand.self, NetBoxCommand.self, ProductsCommand.self, SubscriptionsCommand.self, SubscriptionCommand.self, AuditCommand.self,
-            DB.self, Bench.self,
+            WorkerCommand.self, WorkersCommand.self, DB.self, Bench.self,
         ]
     )
 }

@@ -11,8 +11,8 @@ import WorkflowTestKit
 @Suite(.tags(.sqlite))
 struct SQLiteAtomicityTests {
     @Test func commitStepWritesNothingWhenItsLogRowCannotBeWritten() async throws {
-        let temporary = try await TemporaryStore(workflows: [Fixtures.flow])
-        let store = temporary.store
+        let temporary = try await TemporaryStore(kind: .sqlite, workflows: [Fixtures.flow])
+        let store = try #require(temporary.sqlite)
         let process = try await store.insert(Fixtures.process(leaseOwner: "runner", leaseExpiresAt: Fixtures.at(30)))
         // Make the log insert fail after the process row was updated in the same transaction.
         try await store.pool.write { db in

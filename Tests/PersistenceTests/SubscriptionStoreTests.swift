@@ -10,12 +10,12 @@ import WorkflowTestKit
 /// Subscriptions in the SQLite store: models written into instances, values and relations
 /// and read back as they were, "used by" links, lifecycle checks, versions, plain-SQL search,
 /// the forced unlock.
-@Suite(.tags(.sqlite))
+@Suite
 struct SubscriptionStoreTests {
     // MARK: - Round trips
 
-    @Test func aNodeReadsBackAsItWasSaved() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func aNodeReadsBackAsItWasSaved(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let saved = try await temporary.store.save(try Subscriptions.node("loc1-core", id: 7))
 
         let loaded = try #require(try await temporary.store.subscription(saved.subscriptionID))
@@ -26,8 +26,8 @@ struct SubscriptionStoreTests {
         #expect(loaded[BlockSchema.instanceIDKey]?.stringValue.flatMap(UUID.init(uuidString:)) != nil, "the save gave the block an id")
     }
 
-    @Test func aCircuitReadsBackWithItsPortsOnTheNodesBlocks() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func aCircuitReadsBackWithItsPortsOnTheNodesBlocks(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let store = temporary.store
         let (a, b, saved) = try await store.saveCircuitBetweenTwoNodes()
 
@@ -40,16 +40,13 @@ struct SubscriptionStoreTests {
         #expect(members.map { $0.objectValue?["port"]?.objectValue?["port_id"] } == [.int(101), .int(202)])
         #expect(loaded["circuit_id"] == .int(12))
         #expect(loaded["under_maintenance"] == .bool(false))
-        let owned = try await store.pool.read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM subscription_instances WHERE subscription_id = ?",
-                arguments: [saved.subscriptionID.uuidString.lowercased()])
-        }
-        #expect(owned == 5, "the circuit, its two sides and two ports; the NodeBlocks stay the nodes'")
+        let owned = try await store.plainTexts(
+            "SELECT COUNT(*) FROM subscription_instances WHERE subscription_id = '\(saved.subscriptionID.uuidString.lowercased())'")
+        #expect(owned == ["5"], "the circuit, its two sides and two ports; the NodeBlocks stay the nodes'")
     }
 
-    @Test func valuesKeepTheirTypesNullsAbsencesAndListOrder() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func valuesKeepTheirTypesNullsAbsencesAndListOrder(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let root: JSONValue = [
             "label": "sample", "count": 42, "enabled": false, "ratio": 0.25, "tags": ["b", "a", "c", 7, true], "empty_tags": [],
             "cleared": nil, "extra": ["item_name": "nested", "position": 0], "null_extra": nil,
@@ -77,8 +74,8 @@ struct SubscriptionStoreTests {
 
     // MARK: - Used by
 
-    @Test func aCircuitMakesItsNodesUsedByItUntilItIsTerminated() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func aCircuitMakesItsNodesUsedByItUntilItIsTerminated(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let store = temporary.store
         let (a, b, circuit) = try await store.saveCircuitBetweenTwoNodes()
 
@@ -149,7 +146,7 @@ struct SubscriptionStoreTests {
     // MARK: - Versions
 
     /// A node saved at t0, saved unchanged at +10, renamed by alice at +20, disabled by carol at +30.
-    private static func history(_ store: SQLiteStore) async throws -> [SubscriptionModel] {
+    private static func history(_ store: any WorkflowStore) async throws -> [SubscriptionModel] {
         let first = try await store.save(try Subscriptions.node("loc1-core", id: 7), by: "seed", at: Subscriptions.t0)
         try await store.save(first, by: "bob", at: Subscriptions.at(10))
         let renamed = first.setting("node_name", "loc1-core-new").setting("ipv4_loopback", "10.255.1.7/32")
@@ -160,8 +157,8 @@ struct SubscriptionStoreTests {
         return [first, renamed, disabled]
     }
 
-    @Test func eachChangingSaveAddsAVersionWithItsFieldChanges() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func eachChangingSaveAddsAVersionWithItsFieldChanges(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let models = try await Self.history(temporary.store)
 
         let versions = try await temporary.store.versions(of: models[0].subscriptionID)
@@ -179,8 +176,8 @@ struct SubscriptionStoreTests {
         #expect(versions[2].changes == [FieldChange(path: "status", before: "active", after: "disabled")])
     }
 
-    @Test func aSaveThatChangesNothingAddsNoVersion() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func aSaveThatChangesNothingAddsNoVersion(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let saved = try await temporary.store.save(try Subscriptions.node("loc1-core", id: 7))
 
         try await temporary.store.save(saved, by: "bob", at: Subscriptions.at(10))
@@ -189,8 +186,8 @@ struct SubscriptionStoreTests {
         #expect(try await temporary.store.versions(of: saved.subscriptionID).map(\.user) == ["seed"])
     }
 
-    @Test func aChangeDeepInACircuitIsRecordedByItsPath() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func aChangeDeepInACircuitIsRecordedByItsPath(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let store = temporary.store
         let (_, _, circuit) = try await store.saveCircuitBetweenTwoNodes()
         var block = try circuit.root.decode(CircuitBlock.self)
@@ -205,8 +202,8 @@ struct SubscriptionStoreTests {
         #expect(versions.last?.changes == [FieldChange(path: "root.members[1].port.port_name", before: "xe-0/0/1", after: "xe-0/0/2")])
     }
 
-    @Test func subscriptionAtATimeIsTheModelAsOfThatTime() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func subscriptionAtATimeIsTheModelAsOfThatTime(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let store = temporary.store
         let models = try await Self.history(store)
         let id = models[0].subscriptionID
@@ -222,22 +219,20 @@ struct SubscriptionStoreTests {
 
     // MARK: - Finding by value
 
-    @Test func plainSQLAndTheFilterFindASubscriptionByAResourceValue() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func plainSQLAndTheFilterFindASubscriptionByAResourceValue(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let store = temporary.store
         let (a, _, circuit) = try await store.saveCircuitBetweenTwoNodes()
         func bySQL(_ field: String, _ value: String) async throws -> [String] {
-            try await store.pool.read { db in
-                try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT DISTINCT s.subscription_id FROM subscriptions s
-                        JOIN subscription_instances i ON i.subscription_id = s.subscription_id
-                        JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
-                        JOIN resource_types r ON r.resource_type_id = v.resource_type_id
-                        WHERE r.resource_type = ? AND v.value = ?
-                        """, arguments: [field, value])
-            }
+            try await store.plainTexts(
+                """
+                SELECT DISTINCT s.subscription_id FROM subscriptions s
+                JOIN subscription_instances i ON i.subscription_id = s.subscription_id
+                JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
+                JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                WHERE r.resource_type = '\(field)' AND v.value = '\(value)'
+                """
+            ).compactMap { $0 }
         }
         func byFilter(_ field: String, _ value: String) async throws -> [String] {
             try await store.subscriptions(SubscriptionFilter(whereValue: (field, value))).map { $0.subscriptionID.uuidString.lowercased() }
@@ -254,8 +249,8 @@ struct SubscriptionStoreTests {
 
     // MARK: - Forced unlock
 
-    @Test func forceUnlockReleasesTheLockAndRecordsWhoAndWhy() async throws {
-        let temporary = try await Subscriptions.store()
+    @Test(arguments: StoreKind.available) func forceUnlockReleasesTheLockAndRecordsWhoAndWhy(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
         let store = temporary.store
         let node = try await store.save(try Subscriptions.node("loc1-core", id: 7))
         let holder = Fixtures.process()
@@ -279,8 +274,8 @@ struct SubscriptionStoreTests {
 
     // MARK: - Catalog sync
 
-    @Test func catalogSyncIsIdempotent() async throws {
-        let temporary = try await Subscriptions.emptyCatalogStore()
+    @Test(arguments: StoreKind.available) func catalogSyncIsIdempotent(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.emptyCatalogStore(kind)
         let store = temporary.store
 
         let first = try await store.syncProducts(ProductCatalog.all, now: Subscriptions.t0)
@@ -296,8 +291,8 @@ struct SubscriptionStoreTests {
         #expect(try await Self.catalogTables(store) == tables)
     }
 
-    @Test func catalogSyncReportsAChangedDescriptionAsUpdated() async throws {
-        let temporary = try await Subscriptions.emptyCatalogStore()
+    @Test(arguments: StoreKind.available) func catalogSyncReportsAChangedDescriptionAsUpdated(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.emptyCatalogStore(kind)
         let store = temporary.store
         _ = try await store.syncProducts(ProductCatalog.all, now: Subscriptions.t0)
         let renamed = ProductDefinition(name: "Node", type: "Node", description: "A router", rootAttribute: "node", root: NodeBlock.self)
@@ -310,8 +305,8 @@ struct SubscriptionStoreTests {
         #expect(try await store.productRows().first { $0.name == "Node" }?.description == "A router")
     }
 
-    @Test func catalogSyncReportsRowsNotInCodeAsOrphansAndKeepsThem() async throws {
-        let temporary = try await Subscriptions.emptyCatalogStore()
+    @Test(arguments: StoreKind.available) func catalogSyncReportsRowsNotInCodeAsOrphansAndKeepsThem(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.emptyCatalogStore(kind)
         let store = temporary.store
         _ = try await store.syncProducts(Subscriptions.products, now: Subscriptions.t0)
         let tables = try await Self.catalogTables(store)
@@ -332,8 +327,8 @@ struct SubscriptionStoreTests {
         #expect(try await Self.catalogTables(store) == tables, "orphans are reported, never deleted")
     }
 
-    @Test func catalogSyncWritesTheCatalogTables() async throws {
-        let temporary = try await Subscriptions.emptyCatalogStore()
+    @Test(arguments: StoreKind.available) func catalogSyncWritesTheCatalogTables(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.emptyCatalogStore(kind)
         let store = temporary.store
 
         _ = try await store.syncProducts(ProductCatalog.all, now: Subscriptions.t0)
@@ -367,32 +362,33 @@ struct SubscriptionStoreTests {
         var productWorkflows: [String] = []
     }
 
-    static func catalogTables(_ store: SQLiteStore) async throws -> CatalogTables {
-        try await store.pool.read { db in
-            func lines(_ sql: String) throws -> [String] { try String.fetchAll(db, sql: sql) }
+    static func catalogTables(_ store: any WorkflowStore) async throws -> CatalogTables {
+        do {
+            // Sorted here: the two databases may collate text differently.
+            func lines(_ sql: String) async throws -> [String] { try await store.plainTexts(sql).compactMap { $0 }.sorted() }
             return CatalogTables(
-                products: try lines("SELECT name || ' (' || product_type || ', ' || tag || ')' FROM products ORDER BY name"),
-                blocks: try lines("SELECT name FROM product_blocks ORDER BY name"),
-                fixedInputs: try lines(
+                products: try await lines("SELECT name || ' (' || product_type || ', ' || tag || ')' FROM products ORDER BY name"),
+                blocks: try await lines("SELECT name FROM product_blocks ORDER BY name"),
+                fixedInputs: try await lines(
                     "SELECT p.name || ': ' || f.name || '=' || f.value FROM fixed_inputs f JOIN products p USING (product_id) ORDER BY 1"),
-                productBlocks: try lines(
+                productBlocks: try await lines(
                     """
                     SELECT p.name || ' -> ' || b.name FROM product_product_blocks x JOIN products p USING (product_id)
                     JOIN product_blocks b USING (product_block_id) ORDER BY 1
                     """),
-                relations: try lines(
+                relations: try await lines(
                     """
-                    SELECT parent.name || ' -> ' || child.name || ' min ' || COALESCE(r.min, 'none') || ' max ' || COALESCE(r.max, 'none')
+                    SELECT parent.name || ' -> ' || child.name || ' min ' || COALESCE(CAST(r.min AS TEXT), 'none') || ' max ' || COALESCE(CAST(r.max AS TEXT), 'none')
                     FROM product_block_relations r JOIN product_blocks parent ON parent.product_block_id = r.in_use_by_id
                     JOIN product_blocks child ON child.product_block_id = r.depends_on_id ORDER BY 1
                     """),
-                resourceTypes: Set(try lines("SELECT resource_type || ': ' || description FROM resource_types")),
-                blockResources: try lines(
+                resourceTypes: Set(try await lines("SELECT resource_type || ': ' || description FROM resource_types")),
+                blockResources: try await lines(
                     """
                     SELECT b.name || '.' || r.resource_type FROM product_block_resource_types x JOIN product_blocks b USING (product_block_id)
                     JOIN resource_types r USING (resource_type_id) ORDER BY 1
                     """),
-                productWorkflows: try lines(
+                productWorkflows: try await lines(
                     """
                     SELECT p.name || ' -> ' || w.name FROM products_workflows x JOIN products p USING (product_id)
                     JOIN workflows w USING (workflow_id) ORDER BY 1

@@ -33,7 +33,7 @@ struct CodeChangeTests {
         #expect(started.status == .suspended)
         #expect(started.lastStep == "ask")
 
-        let deployed = try harness.engine([v2], runner: "runner-after-deploy")
+        let deployed = try await harness.engine([v2], runner: "runner-after-deploy")
         let outcome = try await deployed.resume(started.processID, input: ["confirmed": true], user: "bob")
 
         #expect(outcome.status == .completed)

@@ -46,7 +46,7 @@ struct LeaseTests {
         #expect(orphan.leaseOwner == "runner-a")
         #expect(orphan.lastStep == "first")
 
-        let runnerB = try harness.engine([flow.definition], runner: "runner-b", ownConnection: true)
+        let runnerB = try await harness.engine([flow.definition], runner: "runner-b", ownConnection: true)
         harness.clock.advance(by: .seconds(31))
         let recovered = try await runnerB.recover(user: "runner-b")
 
@@ -67,7 +67,7 @@ struct LeaseTests {
         let runnerA = Task { try await harness.engine.start(flow.definition.name, user: "alice") }
         await flow.gate.waitUntilHeld()
         let candidate = try #require(try await harness.store.processes(ProcessFilter()).first)
-        let runnerB = try harness.engine([flow.definition], runner: "runner-b", ownConnection: true)
+        let runnerB = try await harness.engine([flow.definition], runner: "runner-b", ownConnection: true)
         harness.clock.advance(by: .seconds(29))
 
         let recovered = try await runnerB.recover(user: "runner-b")
@@ -91,7 +91,7 @@ struct LeaseTests {
         await flow.gate.waitUntilHeld()
         let id = try #require(try await harness.store.processes(ProcessFilter()).first).processID
         harness.clock.advance(by: .seconds(31))
-        let runnerB = try harness.engine([flow.definition], runner: "runner-b", ownConnection: true)
+        let runnerB = try await harness.engine([flow.definition], runner: "runner-b", ownConnection: true)
         let recovered = try await runnerB.recover(user: "runner-b")
         #expect(recovered.first?.status == .completed)
 
@@ -118,7 +118,8 @@ struct LeaseTests {
         let harness = try await Harness([flow])
         let orphan = try await harness.insert(
             flow, status: .running, leaseOwner: "dead-runner", leaseExpiresAt: harness.clock.now.addingTimeInterval(-1))
-        let engines = try ["runner-x", "runner-y"].map { try harness.engine([flow], runner: $0, ownConnection: true) }
+        var engines: [Engine] = []
+        for runner in ["runner-x", "runner-y"] { engines.append(try await harness.engine([flow], runner: runner, ownConnection: true)) }
 
         let outcomes = try await withThrowingTaskGroup(of: [ProcessOutcome].self) { group in
             for engine in engines {
@@ -148,7 +149,8 @@ struct LeaseTests {
         let started = try await harness.engine.start(flow.name, user: "alice")
         #expect(started.status == .waiting)
         harness.clock.advance(by: .seconds(11))
-        let engines = try ["runner-x", "runner-y"].map { try harness.engine([flow], runner: $0, ownConnection: true) }
+        var engines: [Engine] = []
+        for runner in ["runner-x", "runner-y"] { engines.append(try await harness.engine([flow], runner: runner, ownConnection: true)) }
 
         let outcomes = try await withThrowingTaskGroup(of: [ProcessOutcome].self) { group in
             for engine in engines {

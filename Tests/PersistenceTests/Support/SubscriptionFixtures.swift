@@ -68,17 +68,17 @@ enum Subscriptions {
     }
 
     /// A migrated store with the product catalog (and the sample product) synced.
-    static func store() async throws -> TemporaryStore {
-        try await TemporaryStore(workflows: [Fixtures.flow], products: products, now: t0)
+    static func store(_ kind: StoreKind = .default) async throws -> TemporaryStore {
+        try await TemporaryStore(kind: kind, workflows: [Fixtures.flow], products: products, now: t0)
     }
 
     /// A migrated store that knows the workflows the products name, with no catalog yet.
-    static func emptyCatalogStore() async throws -> TemporaryStore {
-        try await TemporaryStore(workflows: TemporaryStore.standIns(for: products))
+    static func emptyCatalogStore(_ kind: StoreKind = .default) async throws -> TemporaryStore {
+        try await TemporaryStore(kind: kind, workflows: TemporaryStore.standIns(for: products))
     }
 }
 
-extension SQLiteStore {
+extension SubscriptionStore {
     /// Saves `model` outside any process (see `seed`) and returns the model as saved.
     @discardableResult
     func save(_ model: SubscriptionModel, by user: String = "seed", at time: Date = Subscriptions.t0) async throws -> SubscriptionModel {

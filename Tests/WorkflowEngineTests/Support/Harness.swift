@@ -27,8 +27,8 @@ final class Harness: Sendable {
 
     /// Another engine on the same database and clock: new code after a deploy, or a second
     /// runner. With `ownConnection` it opens the file again, as another `wf` process would.
-    func engine(_ workflows: [WorkflowDefinition], runner: String, ownConnection: Bool = false) throws -> Engine {
-        let store: any ProcessStore = ownConnection ? try temporary.reopen() : temporary.store
+    func engine(_ workflows: [WorkflowDefinition], runner: String, ownConnection: Bool = false) async throws -> Engine {
+        let store: any ProcessStore = ownConnection ? try await temporary.reopen() : temporary.store
         return try Engine.testing(store: store, workflows: workflows, products: products, clock: clock, runner: runner)
     }
 

@@ -16,12 +16,12 @@ final class WorkshopLab: Sendable {
     let clock: ManualClock
     let engine: Engine
 
-    var store: SQLiteStore { temporary.store }
+    var store: any WorkflowStore { temporary.store }
 
     /// `extra` products join the catalog's (a fixture product no workflow knows, say); `plan`
     /// names the prefixes to allocate from.
     init(
-        store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan()
+        store wrap: (@Sendable (any WorkflowStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan()
     ) async throws {
         server = try await NetBoxLiteServer.start(NetBoxLiteConfiguration())
         netbox = NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
@@ -49,7 +49,7 @@ final class WorkshopLab: Sendable {
 
 /// Runs `body` with a lab, stopping its server afterwards whatever happens.
 func withWorkshop(
-    store wrap: (@Sendable (SQLiteStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan(),
+    store wrap: (@Sendable (any WorkflowStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan(),
     _ body: (WorkshopLab) async throws -> Void
 ) async throws {
     let lab = try await WorkshopLab(store: wrap, products: extra, plan: plan)

@@ -9,10 +9,11 @@ struct WFRunner {
     let directory: URL
     var environment: [String: String] = [:]
 
-    init(leaseSeconds: Int? = nil) throws {
+    /// `database` is a `postgres://` URL, or nil for a SQLite file in a fresh directory.
+    init(leaseSeconds: Int? = nil, database: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = directory.appendingPathComponent("wf.sqlite").path
+        self.database = database ?? directory.appendingPathComponent("wf.sqlite").path
         if let leaseSeconds { environment["WF_LEASE_SECONDS"] = String(leaseSeconds) }
     }
 
@@ -42,6 +43,8 @@ struct WFRunner {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "WF_DATABASE")
         env["USER"] = "tester"
+        // With PostgreSQL, NetBoxLite keeps its state under the data directory: this test's own.
+        env["XDG_DATA_HOME"] = directory.path
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()

@@ -1,0 +1,113 @@
+import Foundation
+import NIOSSL
+import PostgresNIO
+
+/// Where a PostgreSQL database is, parsed from `WF_DATABASE`:
+/// `postgres://user:password@host:port/database?schema=wf&pool=10&sslmode=disable`.
+///
+/// `schema` keeps the tables in their own schema (created by `wf db migrate`); `pool` is
+/// the most connections one `wf` opens; `sslmode` is `disable`, `prefer` or `require`
+/// (default: `disable` on a loopback host, `prefer` elsewhere).
+public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var schema: String?
+    public var poolSize: Int
+    public var tls: TLSMode
+
+    /// Whether `text` names a PostgreSQL database rather than a SQLite file.
+    public static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(_ text: String) throws {
+        func invalid(_ why: String) -> PersistenceError {
+            PersistenceError(.invalidLocation, "WF_DATABASE '\(Self.redacting(text))' is not a usable PostgreSQL URL: \(why)")
+        }
+        guard Self.isPostgres(text), let components = URLComponents(string: text) else {
+            throw invalid("expected postgres://user:password@host:port/database")
+        }
+        guard let host = components.host, !host.isEmpty else { throw invalid("it names no host") }
+        guard let user = components.user, !user.isEmpty else { throw invalid("it names no user") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/") else { throw invalid("it names no database (…/database)") }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.user = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database.removingPercentEncoding ?? database
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
+        var schema: String?
+        var poolSize = 10
+        var tls: TLSMode = loopback ? .disable : .prefer
+        for item in components.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "schema":
+                guard value.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+                    throw invalid("schema '\(value)' must be lowercase letters, digits and _, starting with a letter or _")
+                }
+                schema = value
+            case "pool":
+                guard let size = Int(value), (1...200).contains(size) else { throw invalid("pool '\(value)' must be a number from 1 to 200") }
+                poolSize = size
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: value) else { throw invalid("sslmode '\(value)' must be disable, prefer or require") }
+                tls = mode
+            default:
+                throw invalid("unknown parameter '\(item.name)' (known: schema, pool, sslmode)")
+            }
+        }
+        self.schema = schema
+        self.poolSize = poolSize
+        self.tls = tls
+    }
+
+    /// The URL without its password, for messages and `wf db status`.
+    public var description: String {
+        var text = "postgres://\(user)@\(host):\(port)/\(database)"
+        if let schema { text += "?schema=\(schema)" }
+        return text
+    }
+
+    static func redacting(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? text
+    }
+
+    func clientConfiguration() -> PostgresClient.Configuration {
+        let tlsConfiguration: PostgresClient.Configuration.TLS =
+            switch tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsConfiguration)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.connectTimeout = .seconds(10)
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return configuration
+    }
+
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tlsConfiguration: PostgresConnection.Configuration.TLS =
+            switch tls {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsConfiguration)
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return configuration
+    }
+}

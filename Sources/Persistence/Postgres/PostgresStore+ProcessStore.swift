@@ -1,0 +1,262 @@
+import Foundation
+import PostgresNIO
+import WorkflowEngine
+
+extension PostgresStore: ProcessStore {
+    public func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws {
+        let stored = Dictionary(uniqueKeysWithValues: try await self.workflows().map { ($0.name, $0) })
+        let changed = workflows.filter { workflow in
+            guard let row = stored[workflow.name] else { return true }
+            return row.target != workflow.target || row.description != workflow.description
+        }
+        guard !changed.isEmpty else { return }
+        try await transaction { tx in
+            for workflow in changed {
+                try await tx.rows(
+                    """
+                    INSERT INTO workflows (workflow_id, name, target, description, created_at)
+                    VALUES (\(UUID()), \(workflow.name), \(workflow.target.rawValue), \(workflow.description), \(now.milliseconds))
+                    ON CONFLICT (name) DO UPDATE SET target = excluded.target, description = excluded.description, deleted_at = NULL
+                    """)
+            }
+        }
+    }
+
+    public func workflows() async throws -> [WorkflowRow] {
+        try await rows("SELECT name, target, description, created_at FROM workflows WHERE deleted_at IS NULL ORDER BY name").map { row in
+            WorkflowRow(
+                name: try row.string("name"), target: WorkflowTarget(rawValue: try row.string("target")) ?? .system,
+                description: try row.string("description"), createdAt: try row.date("created_at"))
+        }
+    }
+
+    /// One statement when no subscription is locked (the process row, its inputs and the
+    /// wake-up for workers); a transaction otherwise.
+    public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock]) async throws {
+        var binds = PostgresBindings(capacity: 24)
+        binds.append(process.processID.uuid)
+        binds.append(process.workflowVersion)
+        binds.append(process.status.rawValue)
+        binds.append(process.lastStep?.rawValue)
+        binds.append(process.state.json.jsonText)
+        binds.append(try process.form.map { try JSONValue(encoding: $0).jsonText })
+        binds.append(process.failedReason)
+        binds.append(process.createdBy)
+        binds.append(process.isTask)
+        binds.append(process.startedAt.milliseconds)
+        binds.append(process.lastModifiedAt.milliseconds)
+        binds.append(process.leaseOwner)
+        binds.append(process.leaseExpiresAt?.milliseconds)
+        binds.append(process.nextRetryAt?.milliseconds)
+        binds.append(process.workflowName)
+        binds.append(inputs.map { $0.input.json.jsonText })
+        binds.append(inputs.map(\.kind.rawValue))
+        binds.append(inputs.map(\.createdBy))
+        binds.append(inputs.map { $0.page ?? "" })
+        binds.append(inputs.map { $0.inputTime.milliseconds.timeIntervalSince1970 })
+        // A created process is work for the workers: wake them when this commits.
+        binds.append(process.status == .created ? workChannel : "")
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH inserted AS (
+                    INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, form, failed_reason,
+                        created_by, is_task, started_at, last_modified_at, lease_owner, lease_expires_at, next_retry_at)
+                    SELECT $1, workflow_id, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14 FROM workflows WHERE name = $15
+                    RETURNING process_id
+                ), inputs AS (
+                    INSERT INTO input_states (process_id, seq, input_state_id, input_state, input_type, created_by, page, input_time)
+                    SELECT inserted.process_id, i.n, gen_random_uuid(), i.state::jsonb, i.kind, i.created_by, NULLIF(i.page, ''), to_timestamp(i.at)
+                    FROM inserted, unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::float8[])
+                        WITH ORDINALITY AS i (state, kind, created_by, page, at, n)
+                )
+                SELECT CASE WHEN $21 = '' THEN NULL ELSE pg_notify($21, '') END AS notified FROM inserted
+                """, binds: binds)
+        let unknownWorkflow = PersistenceError(
+            .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(location)", database: location.description)
+        if locks.isEmpty {
+            guard try await rows(query).count == 1 else { throw unknownWorkflow }
+            return
+        }
+        try await transaction { tx in
+            guard try await tx.rows(query).count == 1 else { throw unknownWorkflow }
+            try await Self.takeLocks(locks, for: process.processID, now: process.startedAt, tx)
+        }
+    }
+
+    public func acquire(_ request: LeaseRequest) async throws -> ProcessRecord? {
+        try await transaction { tx -> ProcessRecord? in
+            let statuses = request.from.map(\.rawValue).sorted()
+            let updated = try await tx.rows(
+                """
+                UPDATE processes SET last_status = 'running', lease_owner = \(request.owner), lease_expires_at = \(request.leaseExpiresAt.milliseconds),
+                    last_modified_at = \(request.now.milliseconds), state = COALESCE(\(request.state?.json.jsonText)::jsonb, state), form = NULL,
+                    failed_reason = NULL, next_retry_at = NULL
+                WHERE process_id = \(request.processID.uuid) AND last_status = ANY(\(statuses))
+                    AND (lease_owner IS NULL OR lease_expires_at < \(request.now.milliseconds))
+                    AND (\(request.dueBy?.milliseconds)::timestamptz IS NULL OR next_retry_at <= \(request.dueBy?.milliseconds))
+                RETURNING 1
+                """)
+            guard updated.count == 1 else { return nil }
+            if let log = request.log { try await Self.insert(log, tx) }
+            if let input = request.input { try await Self.insert(input, tx) }
+            return try await Self.fetchProcess(request.processID, tx)
+        }
+    }
+
+    public func renewLease(_ processID: ProcessID, owner: String, until: Date) async throws -> Bool {
+        try await rows(
+            "UPDATE processes SET lease_expires_at = \(until.milliseconds) WHERE process_id = \(processID.uuid) AND lease_owner = \(owner) RETURNING 1"
+        ).count == 1
+    }
+
+    /// One statement when the step saved no subscription: while the process runs on, the log
+    /// row fenced by the lease; when it stops, the process row, the lock release and the log
+    /// row together. With subscriptions, the same statement and the saves in one transaction.
+    public func commitStep(_ commit: StepCommit) async throws {
+        let stateText = commit.state.json.jsonText
+        var binds = Self.stepBindings(commit.step, stateText: stateText)
+        let sql: String
+        if commit.status == .running {
+            binds.append(commit.owner)
+            // FOR SHARE: an abort that has updated the process row but not committed yet makes
+            // this wait, then see `aborted` and write nothing.
+            sql =
+                Self.insertStepSelect
+                + " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running' FOR SHARE)"
+                + " RETURNING 1"
+        } else {
+            binds.append(commit.owner)
+            binds.append(commit.status.rawValue)
+            binds.append(try commit.form.map { try JSONValue(encoding: $0).jsonText })
+            binds.append(commit.failedReason)
+            binds.append(commit.nextRetryAt?.milliseconds)
+            binds.append(commit.status.isFinal)
+            binds.append(commit.status == .completed)
+            sql = """
+                WITH stopped AS (
+                    UPDATE processes SET last_status = $15, last_step = $3, state = $5::jsonb, form = $16::jsonb, failed_reason = $17,
+                        next_retry_at = $18, lease_owner = NULL, lease_expires_at = NULL, last_modified_at = $8
+                    WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running'
+                    RETURNING process_id
+                ), unlocked AS (
+                    UPDATE subscriptions SET locked_by = NULL, insync = CASE WHEN $20 THEN true ELSE insync END
+                    WHERE $19 AND locked_by IN (SELECT process_id FROM stopped)
+                )
+                """ + Self.insertStepSelect + " FROM stopped RETURNING 1"
+        }
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let leaseLost = WorkflowError(
+            .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
+            processID: commit.step.processID, step: commit.step.key)
+        if commit.subscriptions.isEmpty {
+            guard try await rows(query).count == 1 else { throw leaseLost }
+            return
+        }
+        try await transaction { tx in
+            guard try await tx.rows(query).count == 1 else { throw leaseLost }
+            for write in commit.subscriptions {
+                try await Self.save(
+                    write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)
+            }
+        }
+    }
+
+    public func abort(_ processID: ProcessID, reason: String, log: StepRecord) async throws -> ProcessRecord? {
+        try await transaction { tx -> ProcessRecord? in
+            let updated = try await tx.rows(
+                """
+                UPDATE processes SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
+                    form = NULL, failed_reason = \(reason), last_modified_at = \(log.completedAt.milliseconds),
+                    last_step = COALESCE(
+                        (SELECT s.name FROM process_steps s WHERE s.process_id = processes.process_id ORDER BY s.seq DESC LIMIT 1), last_step),
+                    state = COALESCE(
+                        (SELECT s.state FROM process_steps s WHERE s.process_id = processes.process_id ORDER BY s.seq DESC LIMIT 1), state)
+                WHERE process_id = \(processID.uuid) AND last_status NOT IN ('completed', 'aborted')
+                RETURNING 1
+                """)
+            guard updated.count == 1 else { return nil }
+            try await Self.insert(log, tx)
+            try await Self.releaseLocks(of: processID, completed: false, tx)
+            return try await Self.fetchProcess(processID, tx)
+        }
+    }
+
+    public func runnableProcesses(now: Date, limit: Int) async throws -> [ProcessRecord] {
+        let at = now.milliseconds
+        return try await rows(
+            PostgresQuery(
+                unsafeSQL: Self.selectProcess()
+                    + """
+                     WHERE (p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < $1))
+                        OR (p.last_status = 'waiting' AND p.next_retry_at <= $1)
+                    ORDER BY p.last_modified_at LIMIT $2
+                    """, binds: Self.bindings(at, limit))
+        ).map(Self.processRecord)
+    }
+
+    public func process(_ processID: ProcessID) async throws -> ProcessRecord? {
+        try await rows(PostgresQuery(unsafeSQL: Self.selectProcess() + " WHERE p.process_id = $1", binds: Self.bindings(processID.uuid)))
+            .first.map(Self.processRecord)
+    }
+
+    static func fetchProcess(_ processID: ProcessID, _ tx: PostgresTransaction) async throws -> ProcessRecord? {
+        try await tx.rows(PostgresQuery(unsafeSQL: selectProcess() + " WHERE p.process_id = $1", binds: bindings(processID.uuid)))
+            .first.map(processRecord)
+    }
+
+    public func processes(_ filter: ProcessFilter) async throws -> [ProcessRecord] {
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        if !filter.statuses.isEmpty {
+            binds.append(filter.statuses.map(\.rawValue).sorted())
+            conditions.append("p.last_status = ANY($\(binds.count))")
+        }
+        if let workflow = filter.workflow {
+            binds.append(workflow)
+            conditions.append("w.name = $\(binds.count)")
+        }
+        binds.append(filter.limit)
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try await rows(
+            PostgresQuery(
+                unsafeSQL: Self.selectProcess() + whereClause + " ORDER BY p.started_at DESC, p.process_id LIMIT $\(binds.count)", binds: binds)
+        ).map(Self.processRecord)
+    }
+
+    public func steps(of processID: ProcessID) async throws -> [StepRecord] {
+        try await rows(PostgresQuery(unsafeSQL: Self.selectStep + " WHERE process_id = $1 ORDER BY seq", binds: Self.bindings(processID.uuid)))
+            .map(Self.stepRecord)
+    }
+
+    public func inputStates(of processID: ProcessID) async throws -> [InputStateRecord] {
+        try await rows(
+            """
+            SELECT process_id, input_state::text AS input_state, input_type, created_by, input_time, page FROM input_states
+            WHERE process_id = \(processID.uuid) ORDER BY seq
+            """
+        ).map { row in
+            InputStateRecord(
+                processID: ProcessID(try row["process_id"].decode(UUID.self)), input: try Self.state(try row.string("input_state")),
+                kind: InputStateRecord.Kind(rawValue: try row.string("input_type")) ?? .userInput, createdBy: try row.string("created_by"),
+                inputTime: try row.date("input_time"), page: try row.optionalString("page"))
+        }
+    }
+
+    public func processIDs(withPrefix prefix: String, limit: Int) async throws -> [ProcessID] {
+        try await rows(
+            "SELECT process_id FROM processes WHERE process_id::text LIKE \(prefix.lowercased() + "%") ORDER BY process_id::text LIMIT \(limit)"
+        ).map { ProcessID(try $0["process_id"].decode(UUID.self)) }
+    }
+
+    static func bindings(_ first: some PostgresDynamicTypeEncodable) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(first)
+        return binds
+    }
+
+    static func bindings(_ first: some PostgresDynamicTypeEncodable, _ second: some PostgresDynamicTypeEncodable) -> PostgresBindings {
+        var binds = bindings(first)
+        binds.append(second)
+        return binds
+    }
+}

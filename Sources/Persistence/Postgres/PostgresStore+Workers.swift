@@ -1,0 +1,126 @@
+import Foundation
+import PostgresNIO
+import WorkflowEngine
+
+extension PostgresStore: WorkerStore {
+    /// One statement: pick the oldest runnable rows no other claimer holds (`FOR UPDATE SKIP
+    /// LOCKED`), lease them, and return them as records with the status they had.
+    public func claimRunnable(owner: String, now: Date, leaseExpiresAt: Date, limit: Int) async throws -> [ClaimedProcess] {
+        var binds = PostgresBindings()
+        binds.append(now.milliseconds)
+        binds.append(limit)
+        binds.append(owner)
+        binds.append(leaseExpiresAt.milliseconds)
+        let sql =
+            """
+            WITH picked AS (
+                SELECT process_id, last_status FROM processes
+                WHERE last_status IN ('created', 'running', 'resumed', 'waiting')
+                    AND ((last_status <> 'waiting' AND (lease_owner IS NULL OR lease_expires_at < $1))
+                        OR (last_status = 'waiting' AND next_retry_at <= $1))
+                ORDER BY last_modified_at LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE processes u SET last_status = 'running', lease_owner = $3, lease_expires_at = $4, last_modified_at = $1,
+                    form = NULL, failed_reason = NULL, next_retry_at = NULL
+                FROM picked WHERE u.process_id = picked.process_id
+                RETURNING u.*, picked.last_status AS previous_status
+            )
+            """ + Self.selectProcess(from: "claimed p", extra: ", p.previous_status")
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+            let previous = try row.string("previous_status")
+            guard let status = ProcessStatus(rawValue: previous) else {
+                throw PersistenceError(.corruptRow, "a claimed process had unknown status '\(previous)'")
+            }
+            return ClaimedProcess(process: try Self.processRecord(row), previousStatus: status)
+        }
+    }
+
+    /// Hands a process back and wakes the workers, so that one of them goes on at once.
+    public func releaseLease(_ processID: ProcessID, owner: String) async throws -> Bool {
+        try await rows(
+            """
+            WITH released AS (
+                UPDATE processes SET lease_owner = NULL, lease_expires_at = NULL WHERE process_id = \(processID.uuid) AND lease_owner = \(owner)
+                RETURNING process_id
+            )
+            SELECT pg_notify(\(workChannel), '') FROM released
+            """
+        ).count == 1
+    }
+
+    public func registerWorker(_ worker: WorkerRecord) async throws {
+        try await rows(
+            """
+            INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, stopping)
+            VALUES (\(worker.workerID), \(worker.host), \(worker.pid), \(worker.concurrency), \(worker.startedAt.milliseconds),
+                \(worker.heartbeatAt.milliseconds), \(worker.stopping))
+            ON CONFLICT (worker_id) DO UPDATE SET host = excluded.host, pid = excluded.pid, concurrency = excluded.concurrency,
+                started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, stopping = excluded.stopping
+            """)
+    }
+
+    public func touchWorker(_ workerID: String, now: Date, stopping: Bool) async throws {
+        try await rows("UPDATE workers SET heartbeat_at = \(now.milliseconds), stopping = \(stopping) WHERE worker_id = \(workerID)")
+    }
+
+    public func removeWorker(_ workerID: String) async throws {
+        try await rows("DELETE FROM workers WHERE worker_id = \(workerID)")
+    }
+
+    public func workers() async throws -> [WorkerRecord] {
+        var holding: [String: [ProcessID]] = [:]
+        for row in try await rows(
+            "SELECT process_id, lease_owner FROM processes WHERE last_status = 'running' AND lease_owner IS NOT NULL ORDER BY process_id")
+        {
+            holding[try row.string("lease_owner"), default: []].append(ProcessID(try row["process_id"].decode(UUID.self)))
+        }
+        return try await rows(
+            "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, stopping FROM workers ORDER BY heartbeat_at DESC, worker_id"
+        ).map { row in
+            let id = try row.string("worker_id")
+            return WorkerRecord(
+                workerID: id, host: try row.string("host"), pid: try row["pid"].decode(Int.self),
+                concurrency: try row["concurrency"].decode(Int.self),
+                startedAt: try row.date("started_at"), heartbeatAt: try row.date("heartbeat_at"), stopping: try row["stopping"].decode(Bool.self),
+                holding: holding[id] ?? [])
+        }
+    }
+
+    /// `LISTEN`s on a connection of its own (not one of the pool's), reconnecting after a
+    /// second when it drops; the stream ends when the consumer stops iterating.
+    public func workNotifications() -> AsyncStream<Void>? {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let location = location
+        let channel = workChannel
+        let logger = logger
+        let listener = Task {
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: try location.connectionConfiguration(), id: 1, logger: logger)
+                    do {
+                        try await connection.listen(on: channel) { notifications in
+                            // Listening now: anything enqueued meanwhile must not wait for the next poll.
+                            continuation.yield()
+                            for try await _ in notifications { continuation.yield() }
+                        }
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                    try? await connection.close()
+                } catch is CancellationError {
+                    break
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("LISTEN connection lost; reconnecting", metadata: ["error": "\(PostgresFailure(error))"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listener.cancel() }
+        return stream
+    }
+}

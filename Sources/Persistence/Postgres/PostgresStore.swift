@@ -1,0 +1,291 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import WorkflowEngine
+
+/// The production store: PostgreSQL through postgres-nio, shared by every `wf` and every
+/// worker on every host. Row locks are the coordination: a lease is taken by a conditional
+/// UPDATE, workers claim with `FOR UPDATE SKIP LOCKED`, and `LISTEN/NOTIFY` wakes them.
+///
+/// Ids are `uuid`, times `timestamptz` (kept to the millisecond, as in SQLite), JSON `jsonb`.
+public final class PostgresStore: Sendable {
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Mutex<Task<Void, Never>?>
+    /// Statements and transactions sent, for the benchmark's per-process counts.
+    let counters = StatementCounters()
+
+    /// The channel `LISTEN`ed on for enqueued work (one per schema, so that stores in
+    /// different schemas of one database do not wake each other).
+    var workChannel: String { "wf_work" + (location.schema.map { "_" + $0 } ?? "") }
+
+    private init(location: PostgresLocation, client: PostgresClient, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.logger = logger
+        runner = Mutex(nil)
+    }
+
+    /// Connects: checks first with one plain connection (which fails in milliseconds with
+    /// the real cause when the server is down or the password wrong), then starts the pool.
+    /// Does not migrate: call `migrate()`. Call `close()` when done.
+    public static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "wf.postgres")) async throws -> PostgresStore {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw PersistenceError(
+                .cannotOpen, "cannot connect to PostgreSQL at \(location)", database: location.description,
+                underlying: PostgresFailure(error))
+        }
+        let store = PostgresStore(location: location, client: PostgresClient(configuration: location.clientConfiguration()), logger: logger)
+        let client = store.client
+        store.runner.withLock { $0 = Task { await client.run() } }
+        return store
+    }
+
+    public static func connect(_ url: String) async throws -> PostgresStore {
+        try await connect(try PostgresLocation(url))
+    }
+
+    /// Stops the connection pool. Pending queries fail.
+    public func close() async {
+        let task = runner.withLock { task -> Task<Void, Never>? in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
+    }
+
+    deinit {
+        runner.withLock { $0?.cancel() }
+    }
+
+    // MARK: - Running SQL
+
+    /// Runs one statement on its own (autocommit) and returns its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        counters.statement()
+        counters.transaction()
+        do {
+            var rows: [PostgresRandomAccessRow] = []
+            for try await row in try await client.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+            return rows
+        } catch {
+            throw PostgresFailure.wrap(error, location: location)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<Result: Sendable>(_ body: (PostgresTransaction) async throws -> Result) async throws -> Result {
+        counters.transaction()
+        counters.statement(2)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresTransaction(connection: connection, counters: counters, logger: logger))
+            }
+        } catch let error as PostgresTransactionError {
+            throw PostgresFailure.wrap(error.closureError ?? error.beginError ?? error.commitError ?? error, location: location)
+        } catch {
+            throw PostgresFailure.wrap(error, location: location)
+        }
+    }
+
+    // MARK: - Migrations
+
+    /// Applies the pending migrations in order, each in its own transaction under an
+    /// advisory lock, so that two `wf db migrate` at once apply each file once. Creates the
+    /// schema named in the URL first. Returns the versions applied.
+    @discardableResult
+    public func migrate() async throws -> [Migration] {
+        let pending = try await migrationStatus().filter { $0.state == .pending }.map(\.version)
+        guard !pending.isEmpty else { return [] }
+        let migrations = try Migration.bundled(dialect: "postgres").filter { pending.contains($0.version) }
+        var applied: [Migration] = []
+        for migration in migrations {
+            let didApply = try await transaction { tx -> Bool in
+                try await tx.rows("SELECT pg_advisory_xact_lock(hashtext(\(self.lockName)))")
+                if let schema = self.location.schema {
+                    try await tx.rows(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
+                }
+                try await tx.rows(
+                    """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL)
+                    """)
+                guard try await tx.rows("SELECT 1 FROM schema_migrations WHERE version = \(migration.version)").isEmpty else { return false }
+                do {
+                    try await tx.simple(migration.sql)
+                } catch {
+                    throw PersistenceError(
+                        .migrationFailed, "migration \(migration.version)_\(migration.name) failed and was rolled back",
+                        database: self.location.description, underlying: PostgresFailure(error))
+                }
+                try await tx.rows(
+                    """
+                    INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                    VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(Date().milliseconds))
+                    """)
+                return true
+            }
+            if didApply { applied.append(migration) }
+        }
+        return applied
+    }
+
+    private var lockName: String { "wf_migrate:" + (location.schema ?? "public") }
+
+    public func migrationStatus() async throws -> [MigrationStatus] {
+        let migrations = try Migration.bundled(dialect: "postgres")
+        var applied: [String: (checksum: String, appliedAt: Date)] = [:]
+        let table = try await rows("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+        if try table.first?["present"].decode(Bool.self) == true {
+            for row in try await rows("SELECT version, checksum, applied_at FROM schema_migrations") {
+                applied[try row["version"].decode(String.self)] = (try row["checksum"].decode(String.self), try row.date("applied_at"))
+            }
+        }
+        return migrations.map { migration in
+            guard let row = applied[migration.version] else {
+                return MigrationStatus(version: migration.version, name: migration.name, state: .pending, appliedAt: nil)
+            }
+            return MigrationStatus(
+                version: migration.version, name: migration.name, state: row.checksum == migration.checksum ? .applied : .modified,
+                appliedAt: row.appliedAt)
+        }
+    }
+
+    public func requireMigrated() async throws {
+        let pending = try await migrationStatus().filter { $0.state == .pending }
+        guard pending.isEmpty else {
+            throw PersistenceError(
+                .notMigrated,
+                "the database at \(location) lacks migrations \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")); run `wf db migrate`",
+                database: location.description)
+        }
+    }
+
+    /// Drops the schema named in the URL with everything in it (test clean-up).
+    public func dropSchema() async throws {
+        guard let schema = location.schema else { return }
+        try await rows(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+    }
+
+    // MARK: - The physical floor, for the benchmark
+
+    public func prepareBareCommitTable() async throws {
+        try await rows("CREATE TABLE IF NOT EXISTS bench_bare_commits (id bigserial PRIMARY KEY, payload text NOT NULL)")
+    }
+
+    /// One single-row insert in its own transaction, through the same pool the store uses.
+    public func commitBareRow(_ payload: String) async throws {
+        try await rows("INSERT INTO bench_bare_commits (payload) VALUES (\(payload))")
+    }
+
+    public func dropBareCommitTable() async throws {
+        try await rows("DROP TABLE IF EXISTS bench_bare_commits")
+    }
+
+    /// Statements and commits sent so far by this store.
+    public var statementCounts: (statements: Int, transactions: Int) { counters.read() }
+}
+
+/// A connection inside a transaction.
+struct PostgresTransaction {
+    let connection: PostgresConnection
+    let counters: StatementCounters
+    let logger: Logger
+
+    @discardableResult
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        counters.statement()
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in try await connection.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+        return rows
+    }
+
+    /// Runs SQL text that may hold several statements (a migration file), one by one.
+    /// Statements end with `;` at the end of a line; `--` comment lines are dropped.
+    func simple(_ sql: String) async throws {
+        let text = sql.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
+            .joined(separator: "\n")
+        for statement in (text + "\n").components(separatedBy: ";\n") {
+            let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+            guard !trimmed.isEmpty else { continue }
+            try await rows(PostgresQuery(unsafeSQL: trimmed))
+        }
+    }
+}
+
+/// Counts what a store sends, so the benchmark can report statements and commits per process.
+final class StatementCounters: Sendable {
+    private let statements = Atomic<Int>(0)
+    private let transactions = Atomic<Int>(0)
+
+    func statement(_ count: Int = 1) { statements.add(count, ordering: .relaxed) }
+    func transaction() { transactions.add(1, ordering: .relaxed) }
+    func read() -> (statements: Int, transactions: Int) {
+        (statements.load(ordering: .relaxed), transactions.load(ordering: .relaxed))
+    }
+}
+
+/// A PostgreSQL error with the server's own message (postgres-nio's description hides it).
+public struct PostgresFailure: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    /// The SQLSTATE, when the server sent one (`40001`, `23505`, …).
+    public var sqlState: String?
+
+    init(_ error: any Error) {
+        if let failure = error as? PostgresFailure {
+            self = failure
+            return
+        }
+        guard let psql = error as? PSQLError else {
+            description = "\(error)"
+            return
+        }
+        if let info = psql.serverInfo, let message = info[.message] {
+            sqlState = info[.sqlState]
+            var text = message
+            if let detail = info[.detail] { text += " (\(detail))" }
+            if let sqlState { text += " [SQLSTATE \(sqlState)]" }
+            description = text
+        } else if let underlying = psql.underlying {
+            description = "\(psql.code): \(underlying)"
+        } else {
+            description = "\(psql.code)"
+        }
+    }
+
+    /// Errors of the engine and the stores pass through; driver errors are made readable.
+    static func wrap(_ error: any Error, location: PostgresLocation) -> any Error {
+        if error is WorkflowError || error is PersistenceError || error is CancellationError { return error }
+        return PersistenceError(.queryFailed, "PostgreSQL at \(location)", database: location.description, underlying: PostgresFailure(error))
+    }
+}
+
+extension PostgresRandomAccessRow {
+    /// A timestamptz, to the millisecond (as stored).
+    func date(_ column: String) throws -> Date {
+        try self[column].decode(Date.self).milliseconds
+    }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try self[column].decode(Date?.self)?.milliseconds
+    }
+
+    func string(_ column: String) throws -> String { try self[column].decode(String.self) }
+    func optionalString(_ column: String) throws -> String? { try self[column].decode(String?.self) }
+}
+
+extension Date {
+    /// This time to the nearest millisecond, the precision both stores keep.
+    var milliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}
