@@ -45,6 +45,9 @@ extension SQLiteStore: WorkerStore {
 
     public func registerWorker(_ worker: WorkerRecord) async throws {
         try await pool.write { db in
+            // Workers killed without a chance to deregister stay listed (as gone) for a day.
+            try db.execute(
+                sql: "DELETE FROM workers WHERE heartbeat_at < ?", arguments: [SQLiteTime.text(worker.heartbeatAt.addingTimeInterval(-86_400))])
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, stopping)

@@ -50,6 +50,8 @@ extension PostgresStore: WorkerStore {
     }
 
     public func registerWorker(_ worker: WorkerRecord) async throws {
+        // Workers killed without a chance to deregister stay listed (as gone) for a day.
+        try await rows("DELETE FROM workers WHERE heartbeat_at < \(worker.heartbeatAt.addingTimeInterval(-86_400).milliseconds)")
         try await rows(
             """
             INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, stopping)

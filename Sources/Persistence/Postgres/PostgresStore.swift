@@ -284,8 +284,10 @@ extension PostgresRandomAccessRow {
 }
 
 extension Date {
-    /// This time to the nearest millisecond, the precision both stores keep.
+    /// This time to the nearest millisecond, the precision both stores keep. Rounded in
+    /// `Date`'s own representation (seconds since 2001), so that a time read back is the
+    /// very `Date` that was written, as with SQLite.
     var milliseconds: Date {
-        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+        Date(timeIntervalSinceReferenceDate: (timeIntervalSinceReferenceDate * 1000).rounded() / 1000)
     }
 }
