@@ -9,17 +9,39 @@ infix operator >> : StepChainPrecedence
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the engine on SQLite: processes/s and per-step overhead, against one bare commit measured in the same run.",
-        discussion: "Build with `swift run -c release wf bench` for meaningful figures. Uses a fresh temporary database unless --database is given.")
+        abstract: "Measure the engine: processes/s and per-step overhead, one runner and N workers, against bare commits in the same run.",
+        discussion: """
+            Build with `swift run -c release wf bench` for meaningful figures. On SQLite it uses a fresh temporary file; with \
+            --database postgres://… it works in a fresh schema of that database, dropped afterwards. Three measurements: \
+            (1) the floor, single-row insert commits one after another through the store's own connections; (2) one runner \
+            starting processes inline, one after another, which gives the engine's overhead per step; (3) in-process workers \
+            (--workers, each its own runner) draining processes that are enqueued meanwhile. The limit for a k-step workflow \
+            is commits/s divided by k + 1 (its create commit and one per step).
+            """)
 
-    @Option(name: [.customShort("n"), .long], help: "How many processes to run.") var processes = 1000
-    @Option(name: [.customShort("k"), .long], help: "Trivial steps per process.") var steps = 6
+    @Option(name: [.customShort("n"), .long], help: "How many processes per measurement.") var processes = 1000
+    @Option(name: [.customShort("k"), .long], help: "Trivial steps per process.") var steps = 9
     @Option(name: .long, help: "How many bare commits to time for the floor.") var commits = 2000
-    @Option(name: .long, help: "The SQLite file to use (default: a fresh temporary one).") var database: String?
+    @Option(name: .long, help: "Worker counts to measure, comma-separated (none: skip).") var workers = "1,4"
+    @Option(name: .long, help: "Processes each worker runs at once.") var concurrency = 4
+    @Option(name: .long, help: "A SQLite file or a postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard processes > 0, steps > 0, commits > 0 else { throw ValidationError("--processes, --steps and --commits must be positive") }
+        guard processes > 0, steps > 0, commits > 0, concurrency > 0 else {
+            throw ValidationError("--processes, --steps, --commits and --concurrency must be positive")
+        }
+        _ = try workerCounts()
+    }
+
+    func workerCounts() throws -> [Int] {
+        guard workers != "none", !workers.isEmpty else { return [] }
+        return try workers.split(separator: ",").map { text in
+            guard let count = Int(text.trimmingCharacters(in: .whitespaces)), (1...64).contains(count) else {
+                throw ValidationError("--workers takes counts from 1 to 64 separated by commas, got '\(workers)'")
+            }
+            return count
+        }
     }
 
     func run() async throws {
@@ -27,79 +49,194 @@ struct Bench: AsyncParsableCommand {
             Runtime.bootstrapLogging()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try await Stores.open(database ?? directory.appendingPathComponent("bench.sqlite").path)
+            let location = try Self.scratch(database ?? directory.appendingPathComponent("bench.sqlite").path, poolSize: 8 + 64 * concurrency)
+            let store = try await Stores.open(location)
             try await store.migrate()
-
-            let marks = Mutex<[ContinuousClock.Instant]>([])
-            let clock = ContinuousClock()
-            var list = begin
-            for index in 1...steps {
-                list =
-                    list
-                    >> Step(StepKey("step_\(index)")) { _ in
-                        marks.withLock { $0.append(clock.now) }
-                        return .success(["step_\(index)": .int(index)])
-                    }
-            }
-            let workflow = WorkflowDefinition(name: "bench_trivial_\(steps)", target: .system, description: "benchmark", steps: list)
+            let marks = StepMarks()
+            let workflow = Self.trivialWorkflow(steps: steps, marks: marks)
             try await store.syncWorkflows([workflow], now: Date())
-            let engine = Engine(store: store, registry: try WorkflowRegistry([workflow]))
-
-            // Warm-up, so the first process does not pay for compiling statements.
-            try await store.prepareBareCommitTable()
-            _ = try await engine.start(workflow.name, user: "bench")
-
-            // The floor (one small row per transaction, through the same pool) and the
-            // processes are measured in interleaved rounds, so both see the same machine.
-            let rounds = min(10, processes)
-            var commitTimes: [Duration] = []
-            var stepLatencies: [Duration] = []
-            commitTimes.reserveCapacity(commits)
-            stepLatencies.reserveCapacity(processes * steps)
-            var elapsed = Duration.zero
-            for round in 0..<rounds {
-                for index in 0..<(commits / rounds + (round < commits % rounds ? 1 : 0)) {
-                    let start = clock.now
-                    try await store.commitBareRow("row \(round)-\(index)")
-                    commitTimes.append(clock.now - start)
+            let registry = try WorkflowRegistry([workflow])
+            let engine = Engine(store: store, registry: registry)
+            let report: BenchReport
+            do {
+                try await store.prepareBareCommitTable()
+                // Warm-up, so the first process does not pay for preparing statements and connections.
+                for _ in 0..<20 { _ = try await engine.start(workflow.name, user: "bench") }
+                var measured = try await measureInline(store: store, engine: engine, workflow: workflow, marks: marks)
+                for count in try workerCounts() {
+                    measured.workers.append(try await measureWorkers(count, store: store, registry: registry, workflow: workflow))
                 }
-                let started = clock.now
-                for _ in 0..<(processes / rounds + (round < processes % rounds ? 1 : 0)) {
-                    marks.withLock { $0.removeAll(keepingCapacity: true) }
-                    let outcome = try await engine.start(workflow.name, user: "bench")
-                    let end = clock.now
-                    guard outcome.status == .completed else { throw CLIError("a benchmark process ended \(outcome.status.rawValue)") }
-                    let instants = marks.withLock { $0 } + [end]
-                    for index in 0..<(instants.count - 1) { stepLatencies.append(instants[index + 1] - instants[index]) }
-                }
-                elapsed += clock.now - started
+                report = measured
+                try await store.dropBareCommitTable()
+            } catch {
+                await Self.cleanUp(store)
+                throw error
             }
-            try await store.dropBareCommitTable()
-
-            let perProcess = elapsed / processes
-            let overheadPerStep = perProcess / steps
-            let commit = mean(commitTimes)
-            let report = BenchReport(
-                processes: processes, steps: steps, seconds: elapsed.seconds, processesPerSecond: Double(processes) / elapsed.seconds,
-                overheadPerStepMicros: overheadPerStep.seconds * 1e6, stepP50Micros: percentile(stepLatencies, 0.50).seconds * 1e6,
-                stepP99Micros: percentile(stepLatencies, 0.99).seconds * 1e6, commitMeanMicros: commit.seconds * 1e6,
-                commitP50Micros: percentile(commitTimes, 0.50).seconds * 1e6)
+            await Self.cleanUp(store)
             report.print(json: output.json)
             return 0
         }
     }
 
-    private func mean(_ values: [Duration]) -> Duration {
+    /// A PostgreSQL URL gets a fresh schema of its own (and a pool large enough for the workers).
+    static func scratch(_ location: String, poolSize: Int) throws -> String {
+        guard PostgresLocation.isPostgres(location) else { return location }
+        let parsed = try PostgresLocation(location)
+        guard parsed.schema == nil else {
+            throw CLIError("wf bench works in a schema of its own and drops it afterwards: give the URL without schema=")
+        }
+        let schema = "wf_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let separator = location.contains("?") ? "&" : "?"
+        return location + separator + "schema=\(schema)" + (location.contains("pool=") ? "" : "&pool=\(min(200, poolSize))")
+    }
+
+    static func cleanUp(_ store: any WorkflowStore) async {
+        if let postgres = store as? PostgresStore { try? await postgres.dropSchema() }
+        await store.close()
+    }
+
+    static func trivialWorkflow(steps: Int, marks: StepMarks) -> WorkflowDefinition {
+        let clock = ContinuousClock()
+        var list = begin
+        for index in 1...steps {
+            list =
+                list
+                >> Step(StepKey("step_\(index)")) { _ in
+                    marks.instants.withLock { $0.append(clock.now) }
+                    return .success(["step_\(index)": .int(index)])
+                }
+        }
+        return WorkflowDefinition(name: "bench_trivial_\(steps)", target: .system, description: "benchmark", steps: list)
+    }
+
+    /// The floor and one inline runner, in interleaved rounds so that both see the same machine.
+    private func measureInline(
+        store: any WorkflowStore, engine: Engine, workflow: WorkflowDefinition, marks: StepMarks
+    ) async throws -> BenchReport {
+        let clock = ContinuousClock()
+        let rounds = min(10, processes)
+        var commitTimes: [Duration] = []
+        var stepLatencies: [Duration] = []
+        commitTimes.reserveCapacity(commits)
+        stepLatencies.reserveCapacity(processes * steps)
+        var elapsed = Duration.zero
+        var counted = StatementTally()
+        for round in 0..<rounds {
+            for index in 0..<(commits / rounds + (round < commits % rounds ? 1 : 0)) {
+                let start = clock.now
+                try await store.commitBareRow("row \(round)-\(index)")
+                commitTimes.append(clock.now - start)
+            }
+            let before = StatementTally(store)
+            let started = clock.now
+            for _ in 0..<(processes / rounds + (round < processes % rounds ? 1 : 0)) {
+                marks.instants.withLock { $0.removeAll(keepingCapacity: true) }
+                let outcome = try await engine.start(workflow.name, user: "bench")
+                let end = clock.now
+                guard outcome.status == .completed else { throw CLIError("a benchmark process ended \(outcome.status.rawValue)") }
+                let instants = marks.instants.withLock { $0 } + [end]
+                for index in 0..<(instants.count - 1) { stepLatencies.append(instants[index + 1] - instants[index]) }
+            }
+            elapsed += clock.now - started
+            counted.add(StatementTally(store).minus(before))
+        }
+        let perProcess = elapsed / processes
+        return BenchReport(
+            dialect: store.dialect, processes: processes, steps: steps, seconds: elapsed.seconds,
+            processesPerSecond: Double(processes) / elapsed.seconds, overheadPerStepMicros: (perProcess / steps).seconds * 1e6,
+            stepP50Micros: Self.percentile(stepLatencies, 0.50).seconds * 1e6, stepP99Micros: Self.percentile(stepLatencies, 0.99).seconds * 1e6,
+            commitMeanMicros: Self.mean(commitTimes).seconds * 1e6, commitP50Micros: Self.percentile(commitTimes, 0.50).seconds * 1e6,
+            statementsPerProcess: counted.statements.map { Double($0) / Double(processes) },
+            commitsPerProcess: counted.transactions.map { Double($0) / Double(processes) }, concurrency: concurrency)
+    }
+
+    /// `count` workers (in this process, each its own runner id) drain `processes` processes
+    /// that one enqueuer adds meanwhile; timed from the first enqueue to the last completion.
+    private func measureWorkers(_ count: Int, store: any WorkflowStore, registry: WorkflowRegistry, workflow: WorkflowDefinition) async throws
+        -> WorkerFigures
+    {
+        let enqueuer = Engine(store: store, registry: registry)
+        let fleet = (0..<count).map { index in
+            Worker(
+                engine: Engine(store: store, registry: registry, configuration: EngineConfiguration(runnerID: "bench-worker-\(index)")),
+                store: store, configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(200)))
+        }
+        let before = StatementTally(store)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let elapsed = try await withThrowingTaskGroup(of: Void.self) { group -> Duration in
+            for worker in fleet { group.addTask { try await worker.run() } }
+            for _ in 0..<processes { _ = try await enqueuer.enqueue(workflow.name, user: "bench") }
+            while fleet.reduce(0, { $0 + $1.outcomes.values.reduce(0, +) }) < processes {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let elapsed = clock.now - started
+            for worker in fleet { worker.stop() }
+            try await group.waitForAll()
+            return elapsed
+        }
+        let counted = StatementTally(store).minus(before)
+        let completed = fleet.reduce(0) { $0 + ($1.outcomes[.completed] ?? 0) }
+        guard completed == processes else { throw CLIError("only \(completed) of \(processes) benchmark processes completed") }
+        return WorkerFigures(
+            workers: count, seconds: elapsed.seconds, processesPerSecond: Double(processes) / elapsed.seconds,
+            statementsPerProcess: counted.statements.map { Double($0) / Double(processes) },
+            commitsPerProcess: counted.transactions.map { Double($0) / Double(processes) })
+    }
+
+    static func mean(_ values: [Duration]) -> Duration {
         values.reduce(.zero, +) / values.count
     }
 
-    private func percentile(_ values: [Duration], _ fraction: Double) -> Duration {
+    static func percentile(_ values: [Duration], _ fraction: Double) -> Duration {
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
     }
 }
 
+/// When each step of the process being timed started.
+final class StepMarks: Sendable {
+    let instants = Mutex<[ContinuousClock.Instant]>([])
+}
+
+/// Statements and commits a store sent (PostgreSQL counts them; SQLite does not).
+struct StatementTally {
+    var statements: Int?
+    var transactions: Int?
+
+    init() {
+        statements = 0
+        transactions = 0
+    }
+
+    init(_ store: any WorkflowStore) {
+        guard let postgres = store as? PostgresStore else { return }
+        (statements, transactions) = postgres.statementCounts
+    }
+
+    func minus(_ other: StatementTally) -> StatementTally {
+        var result = StatementTally()
+        result.statements = statements.flatMap { mine in other.statements.map { mine - $0 } }
+        result.transactions = transactions.flatMap { mine in other.transactions.map { mine - $0 } }
+        return result
+    }
+
+    mutating func add(_ other: StatementTally) {
+        statements = statements.flatMap { mine in other.statements.map { mine + $0 } }
+        transactions = transactions.flatMap { mine in other.transactions.map { mine + $0 } }
+    }
+}
+
+struct WorkerFigures {
+    var workers: Int
+    var seconds: Double
+    var processesPerSecond: Double
+    var statementsPerProcess: Double?
+    var commitsPerProcess: Double?
+}
+
 struct BenchReport {
+    var dialect: String
     var processes: Int
     var steps: Int
     var seconds: Double
@@ -110,29 +247,64 @@ struct BenchReport {
     var stepP99Micros: Double
     var commitMeanMicros: Double
     var commitP50Micros: Double
+    var statementsPerProcess: Double?
+    var commitsPerProcess: Double?
+    var concurrency: Int
+    var workers: [WorkerFigures] = []
 
-    var ratio: Double { overheadPerStepMicros / commitMeanMicros }
+    /// Per-step time beyond the step's own commit, in commits: the goal is at most 1.
+    var overheadBeyondCommit: Double { (overheadPerStepMicros - commitMeanMicros) / commitMeanMicros }
+    var commitsPerSecond: Double { 1e6 / commitMeanMicros }
+    /// What a process can reach if each of its commits (create + one per step) costs one bare commit.
+    var limit: Double { commitsPerSecond / Double(steps + 1) }
 
     func print(json: Bool) {
         if json {
             JSONValue.object([
-                "processes": .int(processes), "steps": .int(steps), "seconds": .double(seconds),
+                "dialect": .string(dialect), "processes": .int(processes), "steps": .int(steps), "seconds": .double(seconds),
                 "processes_per_second": .double(processesPerSecond), "overhead_per_step_us": .double(overheadPerStepMicros),
                 "step_p50_us": .double(stepP50Micros), "step_p99_us": .double(stepP99Micros),
                 "bare_commit_mean_us": .double(commitMeanMicros), "bare_commit_p50_us": .double(commitP50Micros),
-                "overhead_to_commit_ratio": .double(ratio),
+                "bare_commits_per_second": .double(commitsPerSecond), "limit_processes_per_second": .double(limit),
+                "overhead_beyond_own_commit": .double(overheadBeyondCommit),
+                "statements_per_process": statementsPerProcess.map(JSONValue.double) ?? .null,
+                "commits_per_process": commitsPerProcess.map(JSONValue.double) ?? .null,
+                "worker_concurrency": .int(concurrency),
+                "workers": .array(
+                    workers.map { figures in
+                        .object([
+                            "workers": .int(figures.workers), "seconds": .double(figures.seconds),
+                            "processes_per_second": .double(figures.processesPerSecond), "of_limit": .double(figures.processesPerSecond / limit),
+                            "statements_per_process": figures.statementsPerProcess.map(JSONValue.double) ?? .null,
+                            "commits_per_process": figures.commitsPerProcess.map(JSONValue.double) ?? .null,
+                        ])
+                    }),
             ]).printJSON()
             return
         }
-        Swift.print(
-            """
-            \(processes) processes x \(steps) trivial steps on SQLite (WAL, synchronous=NORMAL), one runner
-              total                    \(String(format: "%.2f", seconds)) s
-              processes/s              \(String(format: "%.0f", processesPerSecond))
-              engine overhead per step \(String(format: "%.1f", overheadPerStepMicros)) µs (mean; everything but the step's own work)
-              step latency             p50 \(String(format: "%.1f", stepP50Micros)) µs, p99 \(String(format: "%.1f", stepP99Micros)) µs
-              bare commit (one row)    mean \(String(format: "%.1f", commitMeanMicros)) µs, p50 \(String(format: "%.1f", commitP50Micros)) µs
-              overhead / bare commit   \(String(format: "%.2f", ratio))x (goal: at most 2x)
-            """)
+        func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+        func counts(_ statements: Double?, _ commits: Double?) -> String {
+            guard let statements, let commits else { return "not counted on \(dialect)" }
+            return "\(format(statements)) statements, \(format(commits)) commits per process"
+        }
+        var lines = [
+            "\(processes) processes x \(steps) trivial steps on \(dialect)",
+            "  bare commit (one row)    mean \(format(commitMeanMicros)) µs, p50 \(format(commitP50Micros)) µs: \(format(commitsPerSecond, 0)) commits/s",
+            "  limit                    \(format(limit, 0)) processes/s (commits/s / \(steps + 1))",
+            "one runner, inline:",
+            "  processes/s              \(format(processesPerSecond, 0)) (\(format(100 * processesPerSecond / limit, 0))% of the limit)",
+            "  time per step            \(format(overheadPerStepMicros)) µs (mean, its own commit included)",
+            "  step latency             p50 \(format(stepP50Micros)) µs, p99 \(format(stepP99Micros)) µs",
+            "  beyond the step's commit \(format(overheadBeyondCommit, 2)) commits (goal: at most 1)",
+            "  sent                     \(counts(statementsPerProcess, commitsPerProcess))",
+        ]
+        for figures in workers {
+            lines.append("\(figures.workers) worker\(figures.workers == 1 ? "" : "s") x concurrency \(concurrency), enqueued meanwhile:")
+            lines.append(
+                "  processes/s              \(format(figures.processesPerSecond, 0)) (\(format(100 * figures.processesPerSecond / limit, 0))% of the limit)"
+            )
+            lines.append("  sent                     \(counts(figures.statementsPerProcess, figures.commitsPerProcess))")
+        }
+        Swift.print(lines.joined(separator: "\n"))
     }
 }

@@ -29,7 +29,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ text: String) throws {
         func invalid(_ why: String) -> PersistenceError {
-            PersistenceError(.invalidLocation, "WF_DATABASE '\(Self.redacting(text))' is not a usable PostgreSQL URL: \(why)")
+            PersistenceError(.invalidLocation, "the database URL '\(Self.redacting(text))' is not usable: \(why)")
         }
         guard Self.isPostgres(text), let components = URLComponents(string: text) else {
             throw invalid("expected postgres://user:password@host:port/database")
