@@ -4,11 +4,7 @@ import WorkflowEngine
 
 extension SQLiteStore: ProcessStore {
     public func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws {
-        let stored = Dictionary(uniqueKeysWithValues: try await self.workflows().map { ($0.name, $0) })
-        let changed = workflows.filter { workflow in
-            guard let row = stored[workflow.name] else { return true }
-            return row.target != workflow.target || row.description != workflow.description
-        }
+        let changed = StoreShared.changed(workflows, stored: try await self.workflows())
         guard !changed.isEmpty else { return }
         try await pool.write { db in
             for workflow in changed {

@@ -166,15 +166,7 @@ extension SQLiteStore {
         }
 
         private func insertValue(_ instance: String, _ field: String, _ value: JSONValue, index: Int?) throws {
-            let (text, type): (String?, String) =
-                switch value {
-                case .null: (nil, "null")
-                case .string(let string): (string, "string")
-                case .int(let number): (String(number), "int")
-                case .double(let number): (String(number), "double")
-                case .bool(let flag): (flag ? "true" : "false", "bool")
-                case .array, .object: (value.jsonText, "json")
-                }
+            let (text, type) = StoreShared.encode(value)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO subscription_instance_values (subscription_instance_value_id, subscription_instance_id, resource_type_id, value,
@@ -241,15 +233,7 @@ extension SQLiteStore {
             let type: String = row["value_type"]
             let index: Int? = row["list_index"]
             let text: String? = row["value"]
-            let value: JSONValue =
-                switch type {
-                case "string": .string(text ?? "")
-                case "int": .int(Int(text ?? "") ?? 0)
-                case "double": .double(Double(text ?? "") ?? 0)
-                case "bool": .bool(text == "true")
-                case "json": try JSONValue.parse(text ?? "null")
-                default: .null
-                }
+            let value = try StoreShared.decode(text: text, type: type)
             switch (type, index) {
             case ("empty_list", _): lists[field, default: []] = []
             case (_, let index?): lists[field, default: []].append((index, value))

@@ -181,11 +181,7 @@ extension SQLiteStore: SubscriptionStore {
             if lock.refuseIfInUse {
                 let users = try users(of: key, db)
                 if !users.isEmpty {
-                    throw WorkflowError(
-                        .subscriptionInUse,
-                        "subscription \(key) is in use by "
-                            + users.map { "\($0.subscriptionID.uuidString.lowercased().prefix(8)) (\($0.description), \($0.status))" }
-                            .joined(separator: ", ") + "; terminate those first")
+                    throw StoreShared.inUse(key, by: users)
                 }
             }
             try db.execute(

@@ -100,25 +100,7 @@ public final class SQLiteStore: Sendable {
                 rows.map { row in (row["version"] as String, (checksum: row["checksum"] as String, appliedAt: row["applied_at"] as Date)) },
                 uniquingKeysWith: { first, _ in first })
         }
-        return migrations.map { migration in
-            guard let row = applied[migration.version] else {
-                return MigrationStatus(version: migration.version, name: migration.name, state: .pending, appliedAt: nil)
-            }
-            return MigrationStatus(
-                version: migration.version, name: migration.name, state: row.checksum == migration.checksum ? .applied : .modified,
-                appliedAt: row.appliedAt)
-        }
-    }
-
-    /// Fails with a clear message when the database lacks migrations this build needs.
-    public func requireMigrated() async throws {
-        let pending = try await migrationStatus().filter { $0.state == .pending }
-        guard pending.isEmpty else {
-            throw PersistenceError(
-                .notMigrated,
-                "the database at \(path) lacks migrations \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")); run `wf db migrate`",
-                database: path)
-        }
+        return StoreShared.status(of: migrations, applied: applied)
     }
 
     private static func createMigrationsTable(_ db: Database) throws {

@@ -30,6 +30,20 @@ public protocol WorkflowStore: WorkerStore, SubscriptionStore {
     func close() async
 }
 
+extension WorkflowStore {
+    /// Fails with a clear message when the database lacks migrations this build needs.
+    public func requireMigrated() async throws {
+        let pending = try await migrationStatus().filter { $0.state == .pending }
+        guard pending.isEmpty else {
+            throw PersistenceError(
+                .notMigrated,
+                "the database at \(locationDescription) lacks migrations \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")); "
+                    + "run `wf db migrate`",
+                database: locationDescription)
+        }
+    }
+}
+
 extension SQLiteStore: WorkflowStore {
     public var locationDescription: String { path }
     public var dialect: String { "sqlite" }

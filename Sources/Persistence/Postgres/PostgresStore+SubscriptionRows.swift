@@ -232,15 +232,7 @@ extension PostgresStore {
         }
 
         private mutating func addValue(_ instance: UUID, _ field: String, _ value: JSONValue, index: Int?) {
-            let (text, type): (String?, String) =
-                switch value {
-                case .null: (nil, "null")
-                case .string(let string): (string, "string")
-                case .int(let number): (String(number), "int")
-                case .double(let number): (String(number), "double")
-                case .bool(let flag): (flag ? "true" : "false", "bool")
-                case .array, .object: (value.jsonText, "json")
-                }
+            let (text, type) = StoreShared.encode(value)
             values.append(Self.row(instance: instance, field: field, value: text, type: type, index: index))
             fields.insert(field)
         }
@@ -402,15 +394,7 @@ extension PostgresStore {
             var object: [String: JSONValue] = [BlockSchema.instanceIDKey: .string(key)]
             var lists: [String: [(Int, JSONValue)]] = [:]
             for (field, text, type, index) in values[instance] ?? [] {
-                let value: JSONValue =
-                    switch type {
-                    case "string": .string(text ?? "")
-                    case "int": .int(Int(text ?? "") ?? 0)
-                    case "double": .double(Double(text ?? "") ?? 0)
-                    case "bool": .bool(text == "true")
-                    case "json": try JSONValue.parse(text ?? "null")
-                    default: .null
-                    }
+                let value = try StoreShared.decode(text: text, type: type)
                 switch (type, index) {
                 case ("empty_list", _): lists[field, default: []] = []
                 case (_, let index?): lists[field, default: []].append((index, value))

@@ -204,11 +204,7 @@ extension PostgresStore: SubscriptionStore {
             if lock.refuseIfInUse {
                 let users = try await tx.rows(usersQuery(of: id)).map(summary)
                 if !users.isEmpty {
-                    throw WorkflowError(
-                        .subscriptionInUse,
-                        "subscription \(key) is in use by "
-                            + users.map { "\($0.subscriptionID.uuidString.lowercased().prefix(8)) (\($0.description), \($0.status))" }
-                            .joined(separator: ", ") + "; terminate those first")
+                    throw StoreShared.inUse(key, by: users)
                 }
             }
             try await tx.rows(

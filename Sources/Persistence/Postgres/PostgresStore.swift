@@ -149,24 +149,7 @@ public final class PostgresStore: Sendable {
                 applied[try row["version"].decode(String.self)] = (try row["checksum"].decode(String.self), try row.date("applied_at"))
             }
         }
-        return migrations.map { migration in
-            guard let row = applied[migration.version] else {
-                return MigrationStatus(version: migration.version, name: migration.name, state: .pending, appliedAt: nil)
-            }
-            return MigrationStatus(
-                version: migration.version, name: migration.name, state: row.checksum == migration.checksum ? .applied : .modified,
-                appliedAt: row.appliedAt)
-        }
-    }
-
-    public func requireMigrated() async throws {
-        let pending = try await migrationStatus().filter { $0.state == .pending }
-        guard pending.isEmpty else {
-            throw PersistenceError(
-                .notMigrated,
-                "the database at \(location) lacks migrations \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")); run `wf db migrate`",
-                database: location.description)
-        }
+        return StoreShared.status(of: migrations, applied: applied)
     }
 
     /// Drops the schema named in the URL with everything in it (test clean-up).

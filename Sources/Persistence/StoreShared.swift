@@ -1,0 +1,59 @@
+import Foundation
+import WorkflowEngine
+
+/// What the SQLite and PostgreSQL stores share beyond their SQL.
+enum StoreShared {
+    /// How a block's value is kept in `subscription_instance_values`: the text plain SQL
+    /// compares, and the type that gives it back.
+    static func encode(_ value: JSONValue) -> (text: String?, type: String) {
+        switch value {
+        case .null: (nil, "null")
+        case .string(let string): (string, "string")
+        case .int(let number): (String(number), "int")
+        case .double(let number): (String(number), "double")
+        case .bool(let flag): (flag ? "true" : "false", "bool")
+        case .array, .object: (value.jsonText, "json")
+        }
+    }
+
+    static func decode(text: String?, type: String) throws -> JSONValue {
+        switch type {
+        case "string": .string(text ?? "")
+        case "int": .int(Int(text ?? "") ?? 0)
+        case "double": .double(Double(text ?? "") ?? 0)
+        case "bool": .bool(text == "true")
+        case "json": try JSONValue.parse(text ?? "null")
+        default: .null
+        }
+    }
+
+    /// A terminate refused because other subscriptions use this one.
+    static func inUse(_ key: String, by users: [SubscriptionSummary]) -> WorkflowError {
+        WorkflowError(
+            .subscriptionInUse,
+            "subscription \(key) is in use by "
+                + users.map { "\($0.subscriptionID.uuidString.lowercased().prefix(8)) (\($0.description), \($0.status))" }
+                .joined(separator: ", ") + "; terminate those first")
+    }
+
+    /// The workflows whose row is missing or differs from the code.
+    static func changed(_ workflows: [WorkflowDefinition], stored: [WorkflowRow]) -> [WorkflowDefinition] {
+        let rows = Dictionary(uniqueKeysWithValues: stored.map { ($0.name, $0) })
+        return workflows.filter { workflow in
+            guard let row = rows[workflow.name] else { return true }
+            return row.target != workflow.target || row.description != workflow.description
+        }
+    }
+
+    /// Each bundled migration against what `schema_migrations` says was applied.
+    static func status(of migrations: [Migration], applied: [String: (checksum: String, appliedAt: Date)]) -> [MigrationStatus] {
+        migrations.map { migration in
+            guard let row = applied[migration.version] else {
+                return MigrationStatus(version: migration.version, name: migration.name, state: .pending, appliedAt: nil)
+            }
+            return MigrationStatus(
+                version: migration.version, name: migration.name, state: row.checksum == migration.checksum ? .applied : .modified,
+                appliedAt: row.appliedAt)
+        }
+    }
+}
