@@ -136,7 +136,10 @@ public final class Worker: Sendable {
             do { try await Task.sleep(for: configuration.heartbeatInterval) } catch { return }
             do {
                 try await store.touchWorker(workerID, now: engine.environment.now(), stopping: drain.isSet)
+            } catch is CancellationError {
+                return
             } catch {
+                if Task.isCancelled { return }
                 engine.logger.warning("worker heartbeat failed", metadata: ["error": "\(error)"])
             }
         }

@@ -38,12 +38,14 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         guard let user = components.user, !user.isEmpty else { throw invalid("it names no user") }
         let database = String(components.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty, !database.contains("/") else { throw invalid("it names no database (…/database)") }
-        self.host = host
+        // URLComponents gives user, password and path already percent-decoded, and an IPv6
+        // host with its brackets.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.port = components.port ?? 5432
-        self.user = user.removingPercentEncoding ?? user
-        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
-        self.database = database.removingPercentEncoding ?? database
-        let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
+        self.user = user
+        self.password = components.password
+        self.database = database
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(self.host)
         var schema: String?
         var poolSize = 10
         var tls: TLSMode = loopback ? .disable : .prefer
@@ -72,7 +74,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL without its password, for messages and `wf db status`.
     public var description: String {
-        var text = "postgres://\(user)@\(host):\(port)/\(database)"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        var text = "postgres://\(user)@\(shownHost):\(port)/\(database)"
         if let schema { text += "?schema=\(schema)" }
         return text
     }
