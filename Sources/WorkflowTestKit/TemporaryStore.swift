@@ -1,5 +1,6 @@
 import Foundation
 import Persistence
+import Synchronization
 import WorkflowEngine
 
 /// A migrated store in a place of its own, removed when released: a SQLite file in a fresh
@@ -51,16 +52,23 @@ public final class TemporaryStore: Sendable {
     /// A second, independent store on the same data (its own connections), as another `wf`
     /// process would have.
     public func reopen() async throws -> any WorkflowStore {
-        try await Stores.open(location)
+        let store = try await Stores.open(location)
+        reopened.withLock { $0.append(store) }
+        return store
     }
+
+    /// Stores `reopen()` made, closed with this one (PostgreSQL connections are a shared budget).
+    private let reopened = Mutex<[any WorkflowStore]>([])
 
     deinit {
         let directory = directory
         try? FileManager.default.removeItem(at: directory)
+        let others = reopened.withLock { $0 }
         if let postgres = store as? PostgresStore {
             // The schema goes with the store; a test process that exits first leaves it to the
             // throwaway cluster.
             Task {
+                for other in others { await other.close() }
                 try? await postgres.dropSchema()
                 await postgres.close()
             }
@@ -97,7 +105,7 @@ public enum StoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
             throw PersistenceError(.invalidLocation, "a PostgreSQL test store needs WF_TEST_POSTGRES_URL (see README: running the PostgreSQL suites)")
         }
         let schema = "wf_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool=4"
+        return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool=3"
     }
 
     /// A fresh, migrated, empty store of this kind with `workflows` registered.
