@@ -52,29 +52,15 @@ extension PostgresStore: ProcessStore {
         binds.append(inputs.map { $0.inputTime.milliseconds.timeIntervalSince1970 })
         // A created process is work for the workers: wake them when this commits.
         binds.append(process.status == .created ? workChannel : "")
-        let query = PostgresQuery(
-            unsafeSQL: """
-                WITH inserted AS (
-                    INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, form, failed_reason,
-                        created_by, is_task, started_at, last_modified_at, lease_owner, lease_expires_at, next_retry_at)
-                    SELECT $1, workflow_id, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14 FROM workflows WHERE name = $15
-                    RETURNING process_id
-                ), inputs AS (
-                    INSERT INTO input_states (process_id, seq, input_state_id, input_state, input_type, created_by, page, input_time)
-                    SELECT inserted.process_id, i.n, gen_random_uuid(), i.state::jsonb, i.kind, i.created_by, NULLIF(i.page, ''), to_timestamp(i.at)
-                    FROM inserted, unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::float8[])
-                        WITH ORDINALITY AS i (state, kind, created_by, page, at, n)
-                )
-                SELECT CASE WHEN $21 = '' THEN NULL ELSE pg_notify($21, '') END AS notified FROM inserted
-                """, binds: binds)
+        let statement = ProcessInsert(binds: binds)
         let unknownWorkflow = PersistenceError(
             .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(location)", database: location.description)
         if locks.isEmpty {
-            guard try await rows(query).count == 1 else { throw unknownWorkflow }
+            guard try await execute(statement) == 1 else { throw unknownWorkflow }
             return
         }
         try await transaction { tx in
-            guard try await tx.rows(query).count == 1 else { throw unknownWorkflow }
+            guard try await tx.execute(statement) == 1 else { throw unknownWorkflow }
             try await Self.takeLocks(locks, for: process.processID, now: process.startedAt, tx)
         }
     }
@@ -100,9 +86,11 @@ extension PostgresStore: ProcessStore {
     }
 
     public func renewLease(_ processID: ProcessID, owner: String, until: Date) async throws -> Bool {
-        try await rows(
-            "UPDATE processes SET lease_expires_at = \(until.milliseconds) WHERE process_id = \(processID.uuid) AND lease_owner = \(owner) RETURNING 1"
-        ).count == 1
+        var binds = PostgresBindings()
+        binds.append(until.milliseconds)
+        binds.append(processID.uuid)
+        binds.append(owner)
+        return try await execute(LeaseRenewal(binds: binds)) == 1
     }
 
     /// One statement when the step saved no subscription: while the process runs on, the log
@@ -111,45 +99,34 @@ extension PostgresStore: ProcessStore {
     public func commitStep(_ commit: StepCommit) async throws {
         let stateText = commit.state.json.jsonText
         var binds = Self.stepBindings(commit.step, stateText: stateText)
-        let sql: String
-        if commit.status == .running {
-            binds.append(commit.owner)
-            // FOR SHARE: an abort that has updated the process row but not committed yet makes
-            // this wait, then see `aborted` and write nothing.
-            sql =
-                Self.insertStepSelect
-                + " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running' FOR SHARE)"
-                + " RETURNING 1"
-        } else {
-            binds.append(commit.owner)
+        binds.append(commit.owner)
+        let running = commit.status == .running
+        if !running {
             binds.append(commit.status.rawValue)
             binds.append(try commit.form.map { try JSONValue(encoding: $0).jsonText })
             binds.append(commit.failedReason)
             binds.append(commit.nextRetryAt?.milliseconds)
             binds.append(commit.status.isFinal)
             binds.append(commit.status == .completed)
-            sql = """
-                WITH stopped AS (
-                    UPDATE processes SET last_status = $15, last_step = $3, state = $5::jsonb, form = $16::jsonb, failed_reason = $17,
-                        next_retry_at = $18, lease_owner = NULL, lease_expires_at = NULL, last_modified_at = $8
-                    WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running'
-                    RETURNING process_id
-                ), unlocked AS (
-                    UPDATE subscriptions SET locked_by = NULL, insync = CASE WHEN $20 THEN true ELSE insync END
-                    WHERE $19 AND locked_by IN (SELECT process_id FROM stopped)
-                )
-                """ + Self.insertStepSelect + " FROM stopped RETURNING 1"
         }
-        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let bound = binds
+        @Sendable func write(_ tx: PostgresTransaction?) async throws -> Int {
+            switch (running, tx) {
+            case (true, let tx?): try await tx.execute(FencedStepInsert(binds: bound))
+            case (true, nil): try await execute(FencedStepInsert(binds: bound))
+            case (false, let tx?): try await tx.execute(StoppingStepCommit(binds: bound))
+            case (false, nil): try await execute(StoppingStepCommit(binds: bound))
+            }
+        }
         let leaseLost = WorkflowError(
             .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
             processID: commit.step.processID, step: commit.step.key)
         if commit.subscriptions.isEmpty {
-            guard try await rows(query).count == 1 else { throw leaseLost }
+            guard try await write(nil) == 1 else { throw leaseLost }
             return
         }
         try await transaction { tx in
-            guard try await tx.rows(query).count == 1 else { throw leaseLost }
+            guard try await write(tx) == 1 else { throw leaseLost }
             for write in commit.subscriptions {
                 try await Self.save(
                     write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)

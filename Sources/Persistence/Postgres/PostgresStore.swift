@@ -166,7 +166,9 @@ public final class PostgresStore: Sendable {
 
     /// One single-row insert in its own transaction, through the same pool the store uses.
     public func commitBareRow(_ payload: String) async throws {
-        try await rows("INSERT INTO bench_bare_commits (payload) VALUES (\(payload))")
+        var binds = PostgresBindings()
+        binds.append(payload)
+        _ = try await execute(BareCommit(binds: binds))
     }
 
     public func dropBareCommitTable() async throws {
