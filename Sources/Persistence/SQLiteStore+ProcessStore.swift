@@ -156,15 +156,19 @@ extension SQLiteStore: ProcessStore {
         }
     }
 
+    /// Which processes a runner should pick up at a time bound twice (`?`, `?`): in flight with
+    /// no live lease, or waiting and due. Shared by `runnableProcesses` and `claimRunnable`.
+    static let runnable = """
+        ((p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < ?))
+            OR (p.last_status = 'waiting' AND p.next_retry_at <= ?))
+        """
+
     public func runnableProcesses(now: Date, limit: Int) async throws -> [ProcessRecord] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: Self.selectProcess + """
-                     WHERE (p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < ?))
-                        OR (p.last_status = 'waiting' AND p.next_retry_at <= ?)
-                    ORDER BY p.last_modified_at LIMIT ?
-                    """, arguments: [SQLiteTime.text(now), SQLiteTime.text(now), limit]
+                sql: Self.selectProcess + " WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT ?",
+                arguments: [SQLiteTime.text(now), SQLiteTime.text(now), limit]
             ).map(Self.processRecord)
         }
     }

@@ -9,12 +9,8 @@ extension SQLiteStore: WorkerStore {
             let nowText = SQLiteTime.text(now)
             let picked = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT process_id, last_status FROM processes
-                    WHERE (last_status IN ('created', 'running', 'resumed') AND (lease_owner IS NULL OR lease_expires_at < ?))
-                        OR (last_status = 'waiting' AND next_retry_at <= ?)
-                    ORDER BY last_modified_at LIMIT ?
-                    """, arguments: [nowText, nowText, limit])
+                sql: "SELECT p.process_id, p.last_status FROM processes p WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT ?",
+                arguments: [nowText, nowText, limit])
             var claimed: [ClaimedProcess] = []
             for row in picked {
                 let id: String = row["process_id"]

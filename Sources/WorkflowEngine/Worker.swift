@@ -37,7 +37,11 @@ public final class Worker: Sendable {
 
     public var workerID: String { engine.configuration.runnerID }
 
-    public init(engine: Engine, store: any WorkerStore, configuration: WorkerConfiguration = WorkerConfiguration()) {
+    /// The worker claims from the engine's own store, which must be a `WorkerStore`.
+    public init(engine: Engine, configuration: WorkerConfiguration = WorkerConfiguration()) throws {
+        guard let store = engine.store as? any WorkerStore else {
+            throw WorkflowError(.unsupportedStore, "a worker needs a store that can claim work; \(type(of: engine.store)) cannot")
+        }
         self.engine = engine
         self.store = store
         self.configuration = configuration

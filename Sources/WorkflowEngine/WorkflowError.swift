@@ -27,6 +27,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let subscriptionLocked = Code("subscription_locked")
         public static let subscriptionInUse = Code("subscription_in_use")
         public static let resourceTaken = Code("resource_taken")
+        public static let unsupportedStore = Code("unsupported_store")
     }
 
     public var code: Code

@@ -157,10 +157,10 @@ struct Bench: AsyncParsableCommand {
         -> WorkerFigures
     {
         let enqueuer = Engine(store: store, registry: registry)
-        let fleet = (0..<count).map { index in
-            Worker(
+        let fleet = try (0..<count).map { index in
+            try Worker(
                 engine: Engine(store: store, registry: registry, configuration: EngineConfiguration(runnerID: "bench-worker-\(index)")),
-                store: store, configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(200)))
+                configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(200)))
         }
         let before = StatementTally(store)
         let clock = ContinuousClock()

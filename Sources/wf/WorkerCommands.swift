@@ -29,8 +29,8 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let runtime = try await Runtime.open(database)
-            let worker = Worker(
-                engine: runtime.engine, store: runtime.store,
+            let worker = try Worker(
+                engine: runtime.engine,
                 configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(Int64(poll * 1000))))
             print("worker \(worker.workerID) on \(runtime.store.locationDescription), concurrency \(concurrency)")
             let failure = await Self.runUntilStopped(worker, grace: .milliseconds(Int64(grace * 1000)))

@@ -249,8 +249,8 @@ struct PostgresStoreTests {
         let engine = Engine(
             store: store, registry: quiet.registry, configuration: EngineConfiguration(runnerID: "worker-a"), environment: .live, logger: quiet.logger
         )
-        let worker = Worker(
-            engine: engine, store: store,
+        let worker = try Worker(
+            engine: engine,
             configuration: WorkerConfiguration(concurrency: 2, pollInterval: .seconds(60), heartbeatInterval: .seconds(60)))
 
         try await withThrowingTaskGroup(of: Void.self) { group in

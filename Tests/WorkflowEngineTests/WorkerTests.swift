@@ -227,8 +227,8 @@ final class WorkerBench: Sendable {
     /// another `wf worker` process would be.
     func worker(_ runner: String, concurrency: Int = 4, ownStore: Bool = false) async throws -> Worker {
         let store = ownStore ? try await temporary.reopen() : self.store
-        return Worker(
-            engine: engine(runner, store: store), store: store,
+        return try Worker(
+            engine: engine(runner, store: store),
             configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(50), heartbeatInterval: .milliseconds(200)))
     }
 

@@ -154,16 +154,21 @@ extension PostgresStore: ProcessStore {
         }
     }
 
+    /// Which processes a runner should pick up at time `$1`: in flight with no live lease, or
+    /// waiting and due. The first line lets the partial index `processes_runnable_idx` serve.
+    /// Shared by `runnableProcesses` and `claimRunnable`.
+    static let runnable = """
+        p.last_status IN ('created', 'running', 'resumed', 'waiting')
+            AND ((p.last_status <> 'waiting' AND (p.lease_owner IS NULL OR p.lease_expires_at < $1))
+                OR (p.last_status = 'waiting' AND p.next_retry_at <= $1))
+        """
+
     public func runnableProcesses(now: Date, limit: Int) async throws -> [ProcessRecord] {
         let at = now.milliseconds
         return try await rows(
             PostgresQuery(
-                unsafeSQL: Self.selectProcess()
-                    + """
-                     WHERE (p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < $1))
-                        OR (p.last_status = 'waiting' AND p.next_retry_at <= $1)
-                    ORDER BY p.last_modified_at LIMIT $2
-                    """, binds: Self.bindings(at, limit))
+                unsafeSQL: Self.selectProcess() + " WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT $2",
+                binds: Self.bindings(at, limit))
         ).map(Self.processRecord)
     }
 

@@ -14,11 +14,9 @@ extension PostgresStore: WorkerStore {
         let sql =
             """
             WITH picked AS (
-                SELECT process_id, last_status FROM processes
-                WHERE last_status IN ('created', 'running', 'resumed', 'waiting')
-                    AND ((last_status <> 'waiting' AND (lease_owner IS NULL OR lease_expires_at < $1))
-                        OR (last_status = 'waiting' AND next_retry_at <= $1))
-                ORDER BY last_modified_at LIMIT $2
+                SELECT p.process_id, p.last_status FROM processes p
+                WHERE \(Self.runnable)
+                ORDER BY p.last_modified_at LIMIT $2
                 FOR UPDATE SKIP LOCKED
             ), claimed AS (
                 UPDATE processes u SET last_status = 'running', lease_owner = $3, lease_expires_at = $4, last_modified_at = $1,
