@@ -110,7 +110,7 @@ extension SQLiteStore: SubscriptionStore {
         try await pool.write { db -> ProcessID? in
             let key = id.uuidString.lowercased()
             guard let row = try Row.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) else {
-                throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
+                throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
             }
             let holder: String? = row["locked_by"]
             try db.execute(sql: "UPDATE subscriptions SET locked_by = NULL WHERE subscription_id = ?", arguments: [key])
@@ -169,11 +169,9 @@ extension SQLiteStore: SubscriptionStore {
                     sql:
                         "SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id WHERE p.process_id = ?",
                     arguments: [holder])
-                let what = detail.map { " (\($0["name"] as String), started by \($0["created_by"] as String), \($0["last_status"] as String))" } ?? ""
-                throw WorkflowError(
-                    .subscriptionLocked,
-                    "subscription \(key) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
-                        + "`wf subscription unlock \(key.prefix(8)) --force`")
+                throw StoreShared.locked(
+                    key, by: holder,
+                    holding: detail.map { (workflow: $0["name"], user: $0["created_by"], status: $0["last_status"]) })
             }
             if (row["status"] as String) == Lifecycle.terminated.rawValue {
                 throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")

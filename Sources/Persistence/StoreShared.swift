@@ -27,6 +27,16 @@ enum StoreShared {
         }
     }
 
+    /// A process refused because another holds the subscription's lock; `holding` is that
+    /// process's workflow, starter and status when known.
+    static func locked(_ key: String, by holder: String, holding: (workflow: String, user: String, status: String)?) -> WorkflowError {
+        let what = holding.map { " (\($0.workflow), started by \($0.user), \($0.status))" } ?? ""
+        return WorkflowError(
+            .subscriptionLocked,
+            "subscription \(key) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
+                + "`wf subscription unlock \(key.prefix(8)) --force`")
+    }
+
     /// A terminate refused because other subscriptions use this one.
     static func inUse(_ key: String, by users: [SubscriptionSummary]) -> WorkflowError {
         WorkflowError(

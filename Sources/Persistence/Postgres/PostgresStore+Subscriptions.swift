@@ -107,7 +107,7 @@ extension PostgresStore: SubscriptionStore {
             // FOR UPDATE: the holder named in the event is the one released, not one that
             // finished (or took the lock) between this read and the update.
             guard let row = try await tx.rows("SELECT locked_by FROM subscriptions WHERE subscription_id = \(id) FOR UPDATE").first else {
-                throw WorkflowError(.subscriptionNotFound, "subscription \(id) does not exist")
+                throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
             }
             let holder = try row["locked_by"].decode(UUID?.self).map(ProcessID.init)
             try await tx.rows("UPDATE subscriptions SET locked_by = NULL WHERE subscription_id = \(id)")
@@ -191,12 +191,11 @@ extension PostgresStore: SubscriptionStore {
                     WHERE p.process_id = \(holder.uuid)
                     """
                 ).first
-                let what =
-                    try detail.map { " (\(try $0.string("name")), started by \(try $0.string("created_by")), \(try $0.string("last_status")))" } ?? ""
-                throw WorkflowError(
-                    .subscriptionLocked,
-                    "subscription \(key) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
-                        + "`wf subscription unlock \(key.prefix(8)) --force`")
+                throw StoreShared.locked(
+                    key, by: holder.description,
+                    holding: try detail.map {
+                        (workflow: try $0.string("name"), user: try $0.string("created_by"), status: try $0.string("last_status"))
+                    })
             }
             if row.status == Lifecycle.terminated.rawValue {
                 throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")
