@@ -25,6 +25,7 @@ extension SQLiteStore {
                 key, model.description, model.status.rawValue, productID, model.customerID, model.insync, SQLiteTime.text(model.startDate),
                 SQLiteTime.text(model.endDate), model.note,
             ])
+        if let processID { try hold(key, for: processID, db) }
         if model.status != .terminated { try checkUnique(model, product: product, db) }
         let existing = Set(
             try String.fetchAll(db, sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?", arguments: [key]))

@@ -10,7 +10,15 @@ extension SQLiteStore: SubscriptionStore {
     }
 
     public func subscription(_ id: UUID) async throws -> SubscriptionModel? {
-        try await pool.read { db in try Self.loadSubscription(id.uuidString.lowercased(), db) }
+        try await pool.read { db in
+            let key = id.uuidString.lowercased()
+            guard var model = try Self.loadSubscription(key, db) else { return nil }
+            // A held subscription is never shown in sync: its holder may be changing it.
+            if try String.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) != nil {
+                model.insync = false
+            }
+            return model
+        }
     }
 
     public func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel? {
@@ -27,6 +35,10 @@ extension SQLiteStore: SubscriptionStore {
         try await pool.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
+            if let id = filter.id {
+                conditions.append("s.subscription_id = ?")
+                arguments += [id.uuidString.lowercased()]
+            }
             if let product = filter.product {
                 conditions.append("(p.name = ? OR p.product_type = ?)")
                 arguments += [product, product]
@@ -121,6 +133,24 @@ extension SQLiteStore: SubscriptionStore {
         }
     }
 
+    public func setInSync(_ id: UUID, user: String, reason: String, now: Date) async throws {
+        try await pool.write { db in
+            let key = id.uuidString.lowercased()
+            guard let row = try Row.fetchOne(db, sql: "SELECT locked_by, status FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+            else {
+                throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
+            }
+            if let holder = row["locked_by"] as String? { throw try Self.locked(key, by: holder, db) }
+            if (row["status"] as String) == Lifecycle.terminated.rawValue {
+                throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")
+            }
+            try db.execute(sql: "UPDATE subscriptions SET insync = 1 WHERE subscription_id = ?", arguments: [key])
+            try db.execute(
+                sql: "INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key, SubscriptionEvent.setInSync, user, SQLiteTime.text(now), "set in sync: \(reason)"])
+        }
+    }
+
     // MARK: - Inside transactions
 
     static let selectSummary = """
@@ -137,7 +167,8 @@ extension SQLiteStore: SubscriptionStore {
         }
         return SubscriptionSummary(
             subscriptionID: uuid, productName: row["product_name"], customerID: row["customer_id"], description: row["description"],
-            status: lifecycle, insync: row["insync"], lockedBy: lockedBy.flatMap(ProcessID.init))
+            // A held subscription is never shown in sync: its holder may be changing it.
+            status: lifecycle, insync: row["insync"] && lockedBy == nil, lockedBy: lockedBy.flatMap(ProcessID.init))
     }
 
     /// The live subscriptions with a block that points into one of `subscription`'s blocks.
@@ -159,22 +190,20 @@ extension SQLiteStore: SubscriptionStore {
     static func takeLocks(_ locks: [SubscriptionLock], for processID: ProcessID, now: Date, _ db: Database) throws {
         for lock in locks {
             let key = lock.subscriptionID.uuidString.lowercased()
-            guard let row = try Row.fetchOne(db, sql: "SELECT locked_by, status FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT locked_by, status, insync FROM subscriptions WHERE subscription_id = ?", arguments: [key])
             else {
                 throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
             }
             if let holder = row["locked_by"] as String? {
-                let detail = try Row.fetchOne(
-                    db,
-                    sql:
-                        "SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id WHERE p.process_id = ?",
-                    arguments: [holder])
-                throw StoreShared.locked(
-                    key, by: holder,
-                    holding: detail.map { (workflow: $0["name"], user: $0["created_by"], status: $0["last_status"]) })
+                throw try locked(key, by: holder, db)
             }
-            if (row["status"] as String) == Lifecycle.terminated.rawValue {
+            let status: String = row["status"]
+            if status == Lifecycle.terminated.rawValue {
                 throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")
+            }
+            if !lock.sync.allows(insync: row["insync"], status: Lifecycle(rawValue: status) ?? .active) {
+                throw StoreShared.outOfSync(key, status: status)
             }
             if lock.refuseIfInUse {
                 let users = try users(of: key, db)
@@ -186,6 +215,28 @@ extension SQLiteStore: SubscriptionStore {
                 sql: "UPDATE subscriptions SET locked_by = ?, insync = 0 WHERE subscription_id = ? AND locked_by IS NULL",
                 arguments: [processID.description, key])
             try link(processID, key, now: now, db)
+        }
+    }
+
+    /// The refusal naming `holder`, the process that holds subscription `key`.
+    static func locked(_ key: String, by holder: String, _ db: Database) throws -> WorkflowError {
+        let detail = try Row.fetchOne(
+            db,
+            sql:
+                "SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id WHERE p.process_id = ?",
+            arguments: [holder])
+        return StoreShared.locked(
+            key, by: holder, holding: detail.map { (workflow: $0["name"], user: $0["created_by"], status: $0["last_status"]) })
+    }
+
+    /// Makes `processID` the holder of subscription `key` when nobody holds it (a create's
+    /// first save), or throws naming the process that does. A process saves only what it holds.
+    static func hold(_ key: String, for processID: ProcessID, _ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE subscriptions SET locked_by = ? WHERE subscription_id = ? AND locked_by IS NULL", arguments: [processID.description, key])
+        let holder = try String.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+        if let holder, holder != processID.description {
+            throw try locked(key, by: holder, db)
         }
     }
 

@@ -37,6 +37,16 @@ enum StoreShared {
                 + "`wf subscription unlock \(key.prefix(8)) --force`")
     }
 
+    /// A modify or terminate refused because the subscription is out of sync (an aborted or
+    /// failed process left it so, or a validate found drift).
+    static func outOfSync(_ key: String, status: String) -> WorkflowError {
+        WorkflowError(
+            .subscriptionOutOfSync,
+            "subscription \(key) (\(status)) is out of sync; modify and terminate take only in-sync subscriptions. "
+                + "See why with `wf subscription history \(key.prefix(8))`; check it against NetBox with its validate workflow, "
+                + "or, once repaired by hand, `wf subscription set-in-sync \(key.prefix(8)) --reason …`")
+    }
+
     /// A terminate refused because other subscriptions use this one.
     static func inUse(_ key: String, by users: [SubscriptionSummary]) -> WorkflowError {
         WorkflowError(

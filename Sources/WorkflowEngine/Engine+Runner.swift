@@ -127,7 +127,8 @@ extension Engine {
         let staged = StagedWrites()
         let context = StepContext(
             processID: process.processID, workflow: workflow.name, step: step.key, state: process.state, user: user, attempt: attempt,
-            logger: log, products: products, services: services, subscriptionStore: subscriptions, environment: environment, staged: staged)
+            logger: log, products: products, services: services, subscriptionStore: subscriptions, processStore: store,
+            environment: environment, staged: staged)
         let started = environment.now()
         let result: StepResult
         var errorType: String?

@@ -231,6 +231,11 @@ public struct Engine: Sendable {
         // Every page validates before anything is stored.
         let pages: [AnsweredPage]
         if let flow = workflow.initialForm {
+            var input = input
+            if [.modify, .terminate, .validate].contains(workflow.target) {
+                input = try await SubscriptionChoice.expandPrefix(in: input, store: subscriptions)
+                try await SubscriptionChoice.check(input, workflow: workflow, store: subscriptions, processes: store, products: products)
+            }
             pages = try await (session ?? makeFormSession(flow)).evaluate(input)
         } else {
             switch input {
@@ -271,11 +276,12 @@ public struct Engine: Sendable {
 
     /// A form session for `flow` whose pages can use this engine's services and subscriptions.
     public func makeFormSession(_ flow: FormFlow) -> FormSession {
-        FormSession(flow, services: services, subscriptions: subscriptions)
+        FormSession(flow, services: services.registering(products), subscriptions: subscriptions)
     }
 
     /// A modify, terminate or validate process locks the subscription it works on
-    /// (`subscription_id` in its input) from the moment it exists.
+    /// (`subscription_id` in its input) from the moment it exists; modify and terminate only
+    /// an in-sync one (checked again in the store's transaction, for racing starts).
     private func locks(for workflow: WorkflowDefinition, answers: State) throws -> [SubscriptionLock] {
         guard [.modify, .terminate, .validate].contains(workflow.target) else { return [] }
         guard let text = answers[raw: "subscription_id"]?.stringValue, let id = UUID(uuidString: text) else {
@@ -283,7 +289,11 @@ public struct Engine: Sendable {
                 .invalidInput, "a \(workflow.target.rawValue) workflow needs the subscription it works on",
                 workflow: workflow.name, problems: [FieldProblem(field: "subscription_id", reason: "is required (a subscription id)")])
         }
-        return [SubscriptionLock(id, refuseIfInUse: workflow.target == .terminate)]
+        switch workflow.target {
+        case .modify: return [SubscriptionLock(id, sync: .inSync)]
+        case .terminate: return [SubscriptionLock(id, refuseIfInUse: true, sync: .inSyncOnceActive)]
+        default: return [SubscriptionLock(id)]
+        }
     }
 
     /// Claims a process for a retry (by an operator, or by the retry timer when `dueBy` is set).

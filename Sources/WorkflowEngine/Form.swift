@@ -8,11 +8,15 @@ public struct Form: Sendable, Hashable, Codable {
     public var name: String
     public var title: String
     public var fields: [FormField]
+    /// Who is expected to answer (a user or a team, as orchestrator-core's input steps have);
+    /// nil: anyone.
+    public var assignee: String?
 
-    public init(name: String? = nil, title: String, fields: [FormField]) {
+    public init(name: String? = nil, title: String, fields: [FormField], assignee: String? = nil) {
         self.name = name ?? Form.key(for: title)
         self.title = title
         self.fields = fields
+        self.assignee = assignee
     }
 
     /// The fields a person answers (everything but read-only ones).
@@ -24,11 +28,22 @@ public struct Form: Sendable, Hashable, Codable {
     /// Every problem is reported at once, one per field (`page.field: reason`), so a person
     /// fixes them in one go.
     public func validate(_ answer: State) throws -> State {
+        try requireSomethingToChoose()
         let (accepted, problems) = check(answer)
         if !problems.isEmpty {
             throw WorkflowError(.invalidInput, "the answers to '\(title)' are not valid", problems: problems)
         }
         return accepted
+    }
+
+    /// Throws `.nothingToChoose` with the field's reason (its `ifEmpty`) when a required
+    /// choice has an empty list: no answer can be valid, so asking (or checking a scripted
+    /// answer, which would only say "is required") helps no one.
+    public func requireSomethingToChoose() throws {
+        for field in answerableFields {
+            guard let reason = field.nothingToChoose else { continue }
+            throw WorkflowError(.nothingToChoose, reason)
+        }
     }
 
     /// The accepted values and the problems of an answer, without throwing.

@@ -231,12 +231,35 @@ public struct WorkflowRow: Sendable, Hashable {
 
 /// A subscription lock a process takes when it is created (modify, terminate, validate).
 public struct SubscriptionLock: Sendable, Hashable {
+    /// Whether the subscription must be in sync to be locked, as orchestrator-core asks of
+    /// modify and terminate workflows.
+    public enum SyncRule: Sendable, Hashable {
+        /// Any subscription that nobody holds (a validate: it is how one gets back in sync).
+        case any
+        /// Only an in-sync subscription (a modify).
+        case inSync
+        /// In sync, unless it never became active (a terminate: an aborted create leaves a
+        /// `provisioning` subscription out of sync, and terminate is how it is cleaned up).
+        case inSyncOnceActive
+
+        /// Whether a subscription in `status` that is (or is not) in sync may be locked.
+        public func allows(insync: Bool, status: Lifecycle) -> Bool {
+            switch self {
+            case .any: true
+            case .inSync: insync
+            case .inSyncOnceActive: insync || status == .initial || status == .provisioning
+            }
+        }
+    }
+
     public var subscriptionID: UUID
     /// Refuse when another live subscription uses this one (a terminate).
     public var refuseIfInUse: Bool
+    public var sync: SyncRule
 
-    public init(_ subscriptionID: UUID, refuseIfInUse: Bool = false) {
+    public init(_ subscriptionID: UUID, refuseIfInUse: Bool = false, sync: SyncRule = .any) {
         self.subscriptionID = subscriptionID
         self.refuseIfInUse = refuseIfInUse
+        self.sync = sync
     }
 }

@@ -132,6 +132,7 @@ public struct StepContext: Sendable {
     /// What the engine provides (a NetBox client, …): `try context.services.require(NetBoxClient.self)`.
     public let services: Services
     let subscriptionStore: (any SubscriptionStore)?
+    let processStore: (any ProcessStore)?
     let environment: EngineEnvironment
     let staged: StagedWrites
 
@@ -216,6 +217,14 @@ extension StepContext {
             throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to look up the users of \(id) in")
         }
         return try await store.usedBy(id)
+    }
+
+    /// What aborted processes changed in subscription `id` that nobody confirmed as applied.
+    public func unconfirmedChanges(of id: UUID) async throws -> UnconfirmedChanges {
+        guard let subscriptions = subscriptionStore, let processes = processStore else {
+            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to read the history of \(id) from")
+        }
+        return try await UnconfirmedChanges.find(id, subscriptions: subscriptions, processes: processes)
     }
 
     /// The subscription model the state carries under "subscription".

@@ -14,6 +14,9 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let mistypedStateKey = Code("mistyped_state_key")
         public static let reservedStateKey = Code("reserved_state_key")
         public static let invalidInput = Code("invalid_input")
+        /// A form asks for a required choice from an empty list; the message says why it is
+        /// empty and what to do first (the field's `ifEmpty`).
+        public static let nothingToChoose = Code("nothing_to_choose")
         public static let processNotFound = Code("process_not_found")
         public static let ambiguousProcessID = Code("ambiguous_process_id")
         public static let invalidTransition = Code("invalid_transition")
@@ -26,6 +29,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let subscriptionNotFound = Code("subscription_not_found")
         public static let subscriptionLocked = Code("subscription_locked")
         public static let subscriptionInUse = Code("subscription_in_use")
+        public static let subscriptionOutOfSync = Code("subscription_out_of_sync")
         public static let resourceTaken = Code("resource_taken")
         public static let unsupportedStore = Code("unsupported_store")
     }

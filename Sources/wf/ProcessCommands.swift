@@ -52,7 +52,7 @@ struct Start: AsyncParsableCommand {
             }
             try await runtime.recoverStranded(user: actor.resolvedUser)
             let outcome = try await runtime.engine.start(workflow, input: answers, session: session, user: actor.resolvedUser)
-            return OutcomeReport.print(outcome, json: output.json)
+            return OutcomeReport.show(outcome, json: output.json)
         }
     }
 }
@@ -80,7 +80,7 @@ struct Resume: AsyncParsableCommand {
             try await runtime.recoverStranded(user: actor.resolvedUser)
             if let input {
                 let answers = try ScriptedAnswers.read(input).merged
-                return OutcomeReport.print(try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser), json: output.json)
+                return OutcomeReport.show(try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser), json: output.json)
             }
             guard StandardTerminal.isInteractive else {
                 throw CLIError(
@@ -89,9 +89,14 @@ struct Resume: AsyncParsableCommand {
             }
             let prompter = TerminalPrompter()
             while true {
-                let answers = try prompter.ask(form)
+                guard let answers = try prompter.askOrDecline(form) else {
+                    print(
+                        "not applied yet: process \(id.description.prefix(8)) stays suspended; "
+                            + "resume it with `wf resume \(id.description.prefix(8))` when it is")
+                    return 0
+                }
                 do {
-                    return OutcomeReport.print(try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser), json: output.json)
+                    return OutcomeReport.show(try await runtime.engine.resume(id, input: answers, user: actor.resolvedUser), json: output.json)
                 } catch let error as WorkflowError where error.code == .invalidInput {
                     print(error.problems.map { "  \($0)" }.joined(separator: "\n") + "\n  Please answer again.")
                 }
@@ -115,14 +120,17 @@ struct Retry: AsyncParsableCommand {
             let id = try await runtime.engine.resolve(process)
             try await runtime.recoverStranded(user: actor.resolvedUser)
             let outcome = try await runtime.engine.retry(id, user: actor.resolvedUser)
-            return OutcomeReport.print(outcome, json: output.json)
+            return OutcomeReport.show(outcome, json: output.json)
         }
     }
 }
 
 struct Abort: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stop a process for good. Allowed unless it is completed or aborted already.")
+        abstract: "Stop a process for good. Allowed unless it is completed or aborted already.",
+        discussion:
+            "Undoes nothing: it says what the process leaves behind (the subscription's status and sync, changes never confirmed as applied, "
+            + "the NetBox objects it names) and the command that cleans it up.")
 
     @Argument(help: "The process id, or a unique prefix of it.") var process: String
     @Option(name: .long, help: "Why, for the audit trail.") var reason: String?
@@ -135,7 +143,15 @@ struct Abort: AsyncParsableCommand {
             let runtime = try await Runtime.open(database)
             let id = try await runtime.engine.resolve(process)
             let outcome = try await runtime.engine.abort(id, user: actor.resolvedUser, reason: reason)
-            _ = OutcomeReport.print(outcome, json: output.json)
+            let report = try await AbortReport.build(outcome, runtime: runtime)
+            if output.json {
+                guard case .object(var object) = OutcomeReport.json(outcome) else { return 0 }
+                object["left_behind"] = .array(report.json)
+                JSONValue.object(object).printJSON()
+            } else {
+                _ = OutcomeReport.show(outcome, json: false)
+                for line in report.lines { print(line) }
+            }
             return 0
         }
     }
@@ -158,7 +174,7 @@ struct Recover: AsyncParsableCommand {
             } else if outcomes.isEmpty {
                 print("nothing to recover")
             } else {
-                for outcome in outcomes { _ = OutcomeReport.print(outcome, json: false) }
+                for outcome in outcomes { _ = OutcomeReport.show(outcome, json: false) }
             }
             return outcomes.map { processExitCode(for: $0.status) }.max() ?? 0
         }
@@ -181,31 +197,31 @@ enum OutcomeReport {
     }
 
     /// Prints the outcome and returns the exit code for it.
-    static func print(_ outcome: ProcessOutcome, json: Bool) -> Int32 {
+    static func show(_ outcome: ProcessOutcome, json: Bool) -> Int32 {
         if json {
             self.json(outcome).printJSON()
             return processExitCode(for: outcome.status)
         }
         var text = "process \(outcome.processID) (\(outcome.workflowName)): \(outcome.status.rawValue)"
         if let step = outcome.lastStep { text += " at step \(step)" }
-        Swift.print(text)
-        if let reason = outcome.failedReason { Swift.print("  reason: \(reason)") }
+        print(text)
+        if let reason = outcome.failedReason { print("  reason: \(reason)") }
         switch outcome.status {
         case .suspended:
             if let form = outcome.form {
-                Swift.print("  waiting for: \(form.title)")
+                print("  waiting for: \(form.title)")
                 for field in form.fields where field.kind == .display {
-                    Swift.print("  \(field.label):")
-                    for line in (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { Swift.print("    \(line)") }
+                    print("  \(field.label):")
+                    for line in (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
                 }
                 let names = form.fields.filter { $0.kind != .display }.map { "\"\($0.name)\": ..." }
-                Swift.print(
+                print(
                     "  answer with: wf resume \(outcome.processID.description.prefix(8)) (or --input with {\(names.joined(separator: ", "))})")
             }
         case .waiting:
-            Swift.print("  it will be retried by `wf recover` once due, or now with: wf retry \(outcome.processID.description.prefix(8))")
+            print("  it will be retried by `wf recover` once due, or now with: wf retry \(outcome.processID.description.prefix(8))")
         case .failed, .apiUnavailable, .inconsistentData:
-            Swift.print(
+            print(
                 "  see `wf process show \(outcome.processID.description.prefix(8))`; run it again with `wf retry`, or give up with `wf abort`")
         default:
             break

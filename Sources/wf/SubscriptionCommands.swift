@@ -90,7 +90,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
 struct SubscriptionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscription", abstract: "Inspect one subscription, its history, or force its lock open.",
-        subcommands: [Show.self, History.self, Unlock.self])
+        subcommands: [Show.self, History.self, Unlock.self, SetInSync.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a subscription's model tree, as it is or as it was at a time.")
@@ -186,6 +186,37 @@ struct SubscriptionCommand: AsyncParsableCommand {
                 print(
                     holder.map { "released the lock of process \($0) on \(id.uuidString.lowercased())" }
                         ?? "subscription \(id.uuidString.lowercased()) was not locked; recorded anyway")
+                return 0
+            }
+        }
+    }
+
+    struct SetInSync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-in-sync",
+            abstract: "Mark an out-of-sync subscription in sync once it was repaired or checked by hand (audited).",
+            discussion:
+                "Confirms, too, the changes aborted processes left in it (shown first), which keep validate from marking it in sync. "
+                + "Refused while a process holds the subscription.")
+        @Argument(help: "The subscription id, or a unique prefix of it.") var subscription: String
+        @Option(name: .long, help: "Required: what was repaired or checked, for the audit trail.") var reason: String
+        @OptionGroup var actor: ActorOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--reason must say what was repaired or checked")
+            }
+        }
+
+        func run() async throws {
+            try await runCommand {
+                let runtime = try await Runtime.open(database)
+                let id = try await runtime.subscriptionID(subscription)
+                let unconfirmed = try await UnconfirmedChanges.find(id, subscriptions: runtime.store, processes: runtime.store)
+                try await runtime.store.setInSync(id, user: actor.resolvedUser, reason: reason, now: Date())
+                if !unconfirmed.isEmpty { print("confirmed as applied: \(unconfirmed.description)") }
+                print("subscription \(id.uuidString.lowercased()) is in sync (recorded: \(actor.resolvedUser), \"\(reason)\")")
                 return 0
             }
         }

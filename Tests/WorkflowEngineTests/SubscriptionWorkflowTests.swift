@@ -198,6 +198,15 @@ struct SubscriptionWorkflowTests {
         let summary = try await Self.summary(harness, node.subscriptionID)
         #expect(summary.lockedBy == nil)
         #expect(!summary.insync, "an aborted modify leaves the subscription out of sync")
+        let refused = try await #require(throws: WorkflowError.self) {
+            try await harness.engine.start(name, input: Self.input(node), user: "bob")
+        }
+        #expect(refused.code == .subscriptionOutOfSync, "a modify takes only an in-sync subscription")
+        #expect(refused.message.contains("set-in-sync"), "says what to do")
+
+        try await harness.temporary.store.setInSync(node.subscriptionID, user: "alice", reason: "checked by hand", now: Date())
+        #expect(try await Self.summary(harness, node.subscriptionID).insync)
+        #expect(try await harness.temporary.store.events(of: node.subscriptionID).last?.event == SubscriptionEvent.setInSync)
         let next = try await harness.engine.start(name, input: Self.input(node), user: "bob")
         #expect(next.status == .suspended)
         #expect(try await Self.summary(harness, node.subscriptionID).lockedBy == next.processID)

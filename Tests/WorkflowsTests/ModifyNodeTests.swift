@@ -74,7 +74,7 @@ struct ModifyNodeTests {
             }
             #expect(error.code == .invalidInput)
             #expect(error.problems.first?.field == "subscription.subscription_id")
-            #expect(error.problems.first?.reason.contains("Circuit 10G subscription, not a Node") == true)
+            #expect(error.problems.first?.reason.contains("is a Circuit 10G subscription; modify_node takes Node") == true)
             #expect(try await lab.summary(circuit.subscriptionID).lockedBy == nil)
             #expect(try await lab.store.processes(ProcessFilter(workflow: "modify_node")).isEmpty)
         }

@@ -32,6 +32,7 @@ extension PostgresStore {
                 customer_id = excluded.customer_id, insync = excluded.insync, start_date = excluded.start_date,
                 end_date = excluded.end_date, note = excluded.note
             """)
+        if let processID { try await hold(id, for: processID, tx) }
         if model.status != .terminated { try await checkUnique(model, product: product, tx) }
         let existing = Set(
             try await tx.rows("SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = \(id)")

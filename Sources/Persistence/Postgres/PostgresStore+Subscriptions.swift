@@ -10,7 +10,13 @@ extension PostgresStore: SubscriptionStore {
     }
 
     public func subscription(_ id: UUID) async throws -> SubscriptionModel? {
-        try await snapshot { tx in try await Self.loadSubscription(id, tx) }
+        try await snapshot { tx in
+            guard var model = try await Self.loadSubscription(id, tx) else { return nil }
+            // A held subscription is never shown in sync: its holder may be changing it.
+            let holder = try await tx.rows("SELECT locked_by FROM subscriptions WHERE subscription_id = \(id)").first
+            if try holder?["locked_by"].decode(UUID?.self) != nil { model.insync = false }
+            return model
+        }
     }
 
     public func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel? {
@@ -28,6 +34,9 @@ extension PostgresStore: SubscriptionStore {
         func bind<Value: PostgresThrowingDynamicTypeEncodable>(_ value: Value) throws -> String {
             try binds.append(value)
             return "$\(binds.count)"
+        }
+        if let id = filter.id {
+            conditions.append("s.subscription_id = \(try bind(id))")
         }
         if let product = filter.product {
             let name = try bind(product)
@@ -121,6 +130,25 @@ extension PostgresStore: SubscriptionStore {
         }
     }
 
+    public func setInSync(_ id: UUID, user: String, reason: String, now: Date) async throws {
+        try await transaction { tx in
+            let key = id.uuidString.lowercased()
+            guard let row = try await tx.rows("SELECT locked_by, status FROM subscriptions WHERE subscription_id = \(id) FOR UPDATE").first else {
+                throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
+            }
+            if let holder = try row["locked_by"].decode(UUID?.self) { throw try await Self.locked(key, by: ProcessID(holder), tx) }
+            if try row.string("status") == Lifecycle.terminated.rawValue {
+                throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")
+            }
+            try await tx.rows("UPDATE subscriptions SET insync = true WHERE subscription_id = \(id)")
+            try await tx.rows(
+                """
+                INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail)
+                VALUES (\(id), \(SubscriptionEvent.setInSync), \(user), \(now.milliseconds), \("set in sync: " + reason))
+                """)
+        }
+    }
+
     /// Runs `body` in a read-only transaction that sees one snapshot, as a SQLite read does:
     /// a model is read with several statements, and a save committed between two of them
     /// must not tear it.
@@ -141,13 +169,15 @@ extension PostgresStore: SubscriptionStore {
     static func summary(_ row: PostgresRandomAccessRow) throws -> SubscriptionSummary {
         let id = try row["subscription_id"].decode(UUID.self)
         let status = try row.string("status")
+        let lockedBy = try row["locked_by"].decode(UUID?.self)
         guard let lifecycle = Lifecycle(rawValue: status) else {
             throw PersistenceError(.corruptRow, "subscription \(id.uuidString.lowercased()) has a malformed id or status '\(status)'")
         }
         return SubscriptionSummary(
             subscriptionID: id, productName: try row.string("product_name"), customerID: try row.string("customer_id"),
-            description: try row.string("description"), status: lifecycle, insync: try row["insync"].decode(Bool.self),
-            lockedBy: try row["locked_by"].decode(UUID?.self).map(ProcessID.init))
+            // A held subscription is never shown in sync: its holder may be changing it.
+            description: try row.string("description"), status: lifecycle, insync: try row["insync"].decode(Bool.self) && lockedBy == nil,
+            lockedBy: lockedBy.map(ProcessID.init))
     }
 
     /// The live subscriptions with a block that points into one of `subscription`'s blocks.
@@ -169,14 +199,16 @@ extension PostgresStore: SubscriptionStore {
         // Every row is locked first, in id order, so that two processes asking for overlapping
         // subscriptions in different orders wait for each other rather than deadlock. A row
         // locked FOR UPDATE reads as last committed: the loser of a race sees the winner's lock.
-        var current: [UUID: (lockedBy: UUID?, status: String)] = [:]
+        var current: [UUID: (lockedBy: UUID?, status: String, insync: Bool)] = [:]
         for row in try await tx.rows(
             """
-            SELECT subscription_id, locked_by, status FROM subscriptions WHERE subscription_id = ANY(\(locks.map(\.subscriptionID)))
+            SELECT subscription_id, locked_by, status, insync FROM subscriptions WHERE subscription_id = ANY(\(locks.map(\.subscriptionID)))
             ORDER BY subscription_id FOR UPDATE
             """)
         {
-            current[try row["subscription_id"].decode(UUID.self)] = (try row["locked_by"].decode(UUID?.self), try row.string("status"))
+            current[try row["subscription_id"].decode(UUID.self)] = (
+                try row["locked_by"].decode(UUID?.self), try row.string("status"), try row["insync"].decode(Bool.self)
+            )
         }
         for lock in locks {
             let id = lock.subscriptionID
@@ -185,20 +217,13 @@ extension PostgresStore: SubscriptionStore {
                 throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
             }
             if let holder = row.lockedBy.map(ProcessID.init) {
-                let detail = try await tx.rows(
-                    """
-                    SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id
-                    WHERE p.process_id = \(holder.uuid)
-                    """
-                ).first
-                throw StoreShared.locked(
-                    key, by: holder.description,
-                    holding: try detail.map {
-                        (workflow: try $0.string("name"), user: try $0.string("created_by"), status: try $0.string("last_status"))
-                    })
+                throw try await locked(key, by: holder, tx)
             }
             if row.status == Lifecycle.terminated.rawValue {
                 throw WorkflowError(.invalidLifecycle, "subscription \(key) is terminated")
+            }
+            if !lock.sync.allows(insync: row.insync, status: Lifecycle(rawValue: row.status) ?? .active) {
+                throw StoreShared.outOfSync(key, status: row.status)
             }
             if lock.refuseIfInUse {
                 let users = try await tx.rows(usersQuery(of: id)).map(summary)
@@ -210,6 +235,33 @@ extension PostgresStore: SubscriptionStore {
                 "UPDATE subscriptions SET locked_by = \(processID.uuid), insync = false WHERE subscription_id = \(id) AND locked_by IS NULL")
             current[id]?.lockedBy = processID.uuid
             try await link(processID, id, now: now, tx)
+        }
+    }
+
+    /// The refusal naming `holder`, the process that holds subscription `key`.
+    static func locked(_ key: String, by holder: ProcessID, _ tx: PostgresTransaction) async throws -> WorkflowError {
+        let detail = try await tx.rows(
+            """
+            SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id
+            WHERE p.process_id = \(holder.uuid)
+            """
+        ).first
+        return StoreShared.locked(
+            key, by: holder.description,
+            holding: try detail.map { (workflow: try $0.string("name"), user: try $0.string("created_by"), status: try $0.string("last_status")) })
+    }
+
+    /// Makes `processID` the holder of subscription `id` when nobody holds it (a create's
+    /// first save), or throws naming the process that does. A process saves only what it holds.
+    static func hold(_ id: UUID, for processID: ProcessID, _ tx: PostgresTransaction) async throws {
+        // The row is locked by the save's upsert, so the holder read here stays the holder.
+        let row = try await tx.rows(
+            """
+            UPDATE subscriptions SET locked_by = COALESCE(locked_by, \(processID.uuid)) WHERE subscription_id = \(id) RETURNING locked_by
+            """
+        ).first
+        if let holder = try row?["locked_by"].decode(UUID?.self), holder != processID.uuid {
+            throw try await locked(id.uuidString.lowercased(), by: ProcessID(holder), tx)
         }
     }
 

@@ -32,6 +32,20 @@ public enum StandardSteps {
         return .success(["subscription": model.json, "__old_subscription__": model.json])
     }
 
+    /// Refuses to go on while aborted processes left changes in the subscription that nobody
+    /// confirmed as applied: a validate must not mark in sync what the devices never got.
+    public static let checkUnconfirmedChanges = Step("check_unconfirmed_changes", retry: .never) { context in
+        let model = try context.subscriptionModel()
+        let unconfirmed = try await context.unconfirmedChanges(of: model.subscriptionID)
+        guard unconfirmed.isEmpty else {
+            let key = model.subscriptionID.uuidString.lowercased().prefix(8)
+            return .failed(
+                "changes never confirmed as applied: \(unconfirmed.description). Apply or undo them on the devices, "
+                    + "abort this process, then `wf subscription set-in-sync \(key) --reason …`")
+        }
+        return .success
+    }
+
     /// Saves the subscription as in sync again: the last save of a modify, terminate or validate.
     public static let resync = Step("resync", retry: .never) { context in
         var model = try context.subscriptionModel()
@@ -53,30 +67,37 @@ public enum WorkflowFrames {
 
     /// `unsync >> body >> resync >> done`, on the subscription named by `subscription_id`.
     public static func modify(
-        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, lifecycles: Set<Lifecycle> = [.active, .disabled, .migrating],
+        _ body: StepList
     ) -> WorkflowDefinition {
         WorkflowDefinition(
-            name: name, target: .modify, description: description, initialForm: subscriptionFirst(initialForm),
+            name: name, target: .modify, description: description,
+            initialForm: subscriptionFirst(initialForm, workflow: name, target: .modify, lifecycles: lifecycles),
             steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.resync, done]))
     }
 
     /// `unsync >> body >> set_status(terminated) >> resync >> done`; refused at start while
     /// another subscription uses this one.
     public static func terminate(
-        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil,
+        lifecycles: Set<Lifecycle> = Set(Lifecycle.allCases).subtracting([.terminated]), _ body: StepList
     ) -> WorkflowDefinition {
         WorkflowDefinition(
-            name: name, target: .terminate, description: description, initialForm: subscriptionFirst(initialForm),
+            name: name, target: .terminate, description: description,
+            initialForm: subscriptionFirst(initialForm, workflow: name, target: .terminate, lifecycles: lifecycles),
             steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.setStatus(.terminated), StandardSteps.resync, done]))
     }
 
-    /// `unsync >> body >> resync >> done`: checks that change nothing but the sync flag.
+    /// `unsync >> check_unconfirmed_changes >> body >> resync >> done`: checks that change
+    /// nothing but the sync flag, and never mark in sync what an aborted process changed.
     public static func validate(
-        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil,
+        lifecycles: Set<Lifecycle> = [.provisioning, .active, .disabled, .migrating], _ body: StepList
     ) -> WorkflowDefinition {
         WorkflowDefinition(
-            name: name, target: .validate, description: description, initialForm: subscriptionFirst(initialForm),
-            steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.resync, done]))
+            name: name, target: .validate, description: description,
+            initialForm: subscriptionFirst(initialForm, workflow: name, target: .validate, lifecycles: lifecycles),
+            steps: StepList([StandardSteps.unsync, StandardSteps.checkUnconfirmedChanges] + body.steps + [StandardSteps.resync, done]))
     }
 
     /// `body >> done`: a system task, not about one subscription.
@@ -85,12 +106,10 @@ public enum WorkflowFrames {
             name: name, target: .system, description: description, initialForm: initialForm, steps: StepList(body.steps + [done]))
     }
 
-    /// The subscription to work on, asked first unless the form already asks for it.
-    static func subscriptionFirst(_ form: FormFlow?) -> FormFlow {
-        let page = FormFlow.Page(
-            Form(
-                name: "subscription", title: "Subscription",
-                fields: [.text("subscription_id", "Subscription id", pattern: "[0-9a-fA-F-]{36}")]))
+    /// The subscription to work on, asked first as a choice of the ones the workflow may act
+    /// on now (see `SubscriptionChoice`).
+    static func subscriptionFirst(_ form: FormFlow?, workflow: WorkflowName, target: WorkflowTarget, lifecycles: Set<Lifecycle>) -> FormFlow {
+        let page = SubscriptionChoice.page(workflow: workflow, target: target, lifecycles: lifecycles)
         guard let form else { return FormFlow([page]) }
         return FormFlow([page] + form.pages)
     }

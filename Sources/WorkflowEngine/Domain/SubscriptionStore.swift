@@ -70,12 +70,18 @@ public struct SubscriptionFilter: Sendable {
     /// Resource type and value: the subscriptions with a block holding that value.
     public var whereValue: (field: String, value: String)?
     public var limit: Int
+    /// One subscription by id (its summary: holder, sync, status).
+    public var id: UUID?
 
-    public init(product: String? = nil, statuses: Set<Lifecycle> = [], whereValue: (field: String, value: String)? = nil, limit: Int = 100) {
+    public init(
+        product: String? = nil, statuses: Set<Lifecycle> = [], whereValue: (field: String, value: String)? = nil, limit: Int = 100,
+        id: UUID? = nil
+    ) {
         self.product = product
         self.statuses = statuses
         self.whereValue = whereValue
         self.limit = limit
+        self.id = id
     }
 }
 
@@ -128,4 +134,7 @@ public protocol SubscriptionStore: Sendable {
     func usedBy(_ id: UUID) async throws -> [SubscriptionSummary]
     /// Releases the lock whoever holds it, recording who did it and why. Returns the former holder.
     func forceUnlock(_ id: UUID, user: String, reason: String, now: Date) async throws -> ProcessID?
+    /// Marks a subscription that nobody holds as in sync (an operator who repaired it by hand
+    /// confirms it), recording who did it and why; refused while a process holds it.
+    func setInSync(_ id: UUID, user: String, reason: String, now: Date) async throws
 }

@@ -1,0 +1,87 @@
+import Foundation
+import Persistence
+import WorkflowEngine
+
+/// What `wf abort` says it leaves behind: the subscription the process worked on (status,
+/// sync, the changes nobody confirmed), the NetBox objects that subscription names, and the
+/// command that cleans it up. Aborting undoes nothing (undo is a process of its own).
+struct AbortReport {
+    var lines: [String] = []
+    var json: [JSONValue] = []
+
+    static func build(_ outcome: ProcessOutcome, runtime: Runtime) async throws -> AbortReport {
+        var report = AbortReport()
+        guard let id = subscriptionID(in: outcome.state), let model = try await runtime.store.subscription(id) else {
+            report.lines.append("  left behind: no subscription (this process had not stored one)")
+            return report
+        }
+        let key = id.uuidString.lowercased()
+        let unconfirmed = try await UnconfirmedChanges.find(id, subscriptions: runtime.store, processes: runtime.store)
+        let objects = netBoxObjects(in: model.root)
+        let product = runtime.engine.products[model.productName]
+        let cleanup = cleanupCommand(model, unconfirmed: unconfirmed, product: product)
+        report.lines.append(
+            "  left behind: subscription \(key.prefix(8)) \"\(model.description)\" (\(model.productName)): \(model.status.rawValue), "
+                + (model.insync ? "in sync" : "out of sync"))
+        if !unconfirmed.isEmpty { report.lines.append("    never confirmed as applied: \(unconfirmed.description)") }
+        if !objects.isEmpty { report.lines.append("    NetBox objects it names (left as they are): \(objects.joined(separator: ", "))") }
+        report.lines.append("    clean up: \(cleanup)")
+        report.json.append(
+            .object([
+                "subscription_id": .string(key), "status": .string(model.status.rawValue), "insync": .bool(model.insync),
+                "unconfirmed": .string(unconfirmed.description), "netbox_objects": .array(objects.map(JSONValue.string)),
+                "cleanup": .string(cleanup),
+            ]))
+        return report
+    }
+
+    private static func subscriptionID(in state: State) -> UUID? {
+        if let model = state[raw: "subscription"], let parsed = try? SubscriptionModel(json: model) { return parsed.subscriptionID }
+        return state[raw: "subscription_id"]?.stringValue.flatMap(UUID.init(uuidString:))
+    }
+
+    /// What to run next: terminate a subscription that never became active; confirm by hand
+    /// what an aborted modify changed; check again otherwise.
+    private static func cleanupCommand(_ model: SubscriptionModel, unconfirmed: UnconfirmedChanges, product: ProductDefinition?) -> String {
+        let key = model.subscriptionID.uuidString.lowercased()
+        func workflow(_ prefix: String) -> String { product?.workflows.first { $0.hasPrefix(prefix) } ?? "\(prefix)…" }
+        switch model.status {
+        case .initial, .provisioning:
+            return "it never became active: `wf start \(workflow("terminate_")) --input - <<< '{\"subscription_id\": \"\(key)\"}'` "
+                + "releases what it holds in NetBox and ends it"
+        case .terminated:
+            return "nothing: it is terminated"
+        default:
+            if !unconfirmed.isEmpty {
+                return "apply or undo the change on the devices, then `wf subscription set-in-sync \(key.prefix(8)) --reason \"…\"`"
+            }
+            return "check it against NetBox with `wf start \(workflow("validate_")) --input - <<< '{\"subscription_id\": \"\(key)\"}'`"
+        }
+    }
+
+    /// `device 3`, `interface 1`, `cable 7`, `address 10.0.0.0/31`: what the model points at in NetBox.
+    static func netBoxObjects(in value: JSONValue) -> [String] {
+        let kinds = ["node_id": "device", "port_id": "interface", "circuit_id": "cable"]
+        var found: [String] = []
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .object(let object):
+                for key in object.keys.sorted() {
+                    guard let field = object[key] else { continue }
+                    if let kind = kinds[key], case .int(let id) = field {
+                        found.append("\(kind) \(id)")
+                    } else if key.hasSuffix("ip_address") || key.hasPrefix("ipv4_") || key.hasPrefix("ipv6_"), let address = field.stringValue {
+                        found.append("address \(address)")
+                    } else {
+                        walk(field)
+                    }
+                }
+            case .array(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        walk(value)
+        var seen: Set<String> = []
+        return found.filter { seen.insert($0).inserted }
+    }
+}
