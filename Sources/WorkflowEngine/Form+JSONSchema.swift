@@ -1,5 +1,6 @@
 /// JSON Schema (draft 2020-12) for a form page: what the HTTP API serves and any UI renders.
-/// Choices are `oneOf` with `const` and `title`; read-only fields carry `readOnly`.
+/// Choices are `oneOf` with `const` and `title` (`x-nothing-to-choose` says why a required one
+/// is empty); read-only fields carry `readOnly`; multi-line text carries `x-multiline`.
 extension Form {
     public var jsonSchema: JSONValue {
         var properties: [String: JSONValue] = [:]
@@ -32,6 +33,7 @@ extension FormField {
             if let minLength { schema["minLength"] = .int(minLength) }
             if let maxLength { schema["maxLength"] = .int(maxLength) }
             if isRequired && minLength == nil { schema["minLength"] = 1 }
+            if multiline == true { schema["x-multiline"] = true }
         case .integer:
             schema["type"] = "integer"
             if let minimum { schema["minimum"] = .int(minimum) }
@@ -43,12 +45,14 @@ extension FormField {
             schema["const"] = true
         case .choice:
             schema["oneOf"] = .array((choices ?? []).map { .object(["const": $0.value, "title": .string($0.label)]) })
+            if let nothingToChoose { schema["x-nothing-to-choose"] = .string(nothingToChoose) }
         case .multiChoice:
             schema["type"] = "array"
             schema["uniqueItems"] = true
             schema["items"] = .object(["oneOf": .array((choices ?? []).map { .object(["const": $0.value, "title": .string($0.label)]) })])
             if let minItems { schema["minItems"] = .int(minItems) }
             if let maxItems { schema["maxItems"] = .int(maxItems) }
+            if let nothingToChoose { schema["x-nothing-to-choose"] = .string(nothingToChoose) }
         case .display:
             schema["type"] = "string"
             schema["readOnly"] = true

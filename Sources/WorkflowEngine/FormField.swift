@@ -40,6 +40,11 @@ public struct FormField: Sendable, Hashable, Codable {
     public var maxItems: Int?
     /// The lines of a `summary` field.
     public var items: [SummaryItem]?
+    /// Why a choice field has nothing to offer, when its list is empty ("no active Node to
+    /// connect yet: run create_node first"); see `nothingToChoose`.
+    public var ifEmpty: String?
+    /// A text field whose answer may span lines (tabs and line breaks allowed); nil: one line.
+    public var multiline: Bool?
 
     public init(name: String, label: String, kind: Kind, isRequired: Bool = true, defaultValue: JSONValue? = nil, text: String? = nil) {
         self.name = name
@@ -58,6 +63,8 @@ public struct FormField: Sendable, Hashable, Codable {
         case maxLength = "max_length"
         case minItems = "min_items"
         case maxItems = "max_items"
+        case ifEmpty = "if_empty"
+        case multiline
     }
 }
 
@@ -65,11 +72,13 @@ public struct FormField: Sendable, Hashable, Codable {
 
 extension FormField {
     /// Free text, optionally matching `pattern` (whole text) and of a length in `length`.
+    /// Control characters are refused; a `multiline` field accepts tabs and line breaks.
     public static func text(
         _ name: String, _ label: String, required: Bool = true, default value: String? = nil, pattern: String? = nil,
-        length: ClosedRange<Int>? = nil
+        length: ClosedRange<Int>? = nil, multiline: Bool = false
     ) -> FormField {
         var field = FormField(name: name, label: label, kind: .text, isRequired: required, defaultValue: value.map(JSONValue.string))
+        field.multiline = multiline ? true : nil
         field.pattern = pattern
         field.minLength = length?.lowerBound
         field.maxLength = length?.upperBound
@@ -89,22 +98,27 @@ extension FormField {
         FormField(name: name, label: label, kind: .boolean, isRequired: value == nil, defaultValue: value.map(JSONValue.bool))
     }
 
-    /// One of `choices`; the answer is the chosen value.
+    /// One of `choices`; the answer is the chosen value. `ifEmpty` says why the list may be
+    /// empty and what to do about it; a required choice with nothing to choose from stops the
+    /// form with that reason (see `nothingToChoose`).
     public static func choice(
-        _ name: String, _ label: String, choices: [Choice], required: Bool = true, default value: JSONValue? = nil
+        _ name: String, _ label: String, choices: [Choice], required: Bool = true, default value: JSONValue? = nil, ifEmpty: String? = nil
     ) -> FormField {
         var field = FormField(name: name, label: label, kind: .choice, isRequired: required, defaultValue: value)
         field.choices = choices
+        field.ifEmpty = ifEmpty
         return field
     }
 
-    /// Several distinct values of `choices`, between `count` bounds.
+    /// Several distinct values of `choices`, between `count` bounds; `ifEmpty` as for `choice`.
     public static func multiChoice(
-        _ name: String, _ label: String, choices: [Choice], count: ClosedRange<Int>? = nil, default values: [JSONValue]? = nil
+        _ name: String, _ label: String, choices: [Choice], count: ClosedRange<Int>? = nil, default values: [JSONValue]? = nil,
+        ifEmpty: String? = nil
     ) -> FormField {
         var field = FormField(
             name: name, label: label, kind: .multiChoice, isRequired: (count?.lowerBound ?? 0) > 0, defaultValue: values.map(JSONValue.array))
         field.choices = choices
+        field.ifEmpty = ifEmpty
         field.minItems = count?.lowerBound
         field.maxItems = count?.upperBound
         return field
@@ -122,6 +136,13 @@ extension FormField {
         var field = FormField(name: name, label: label, kind: .summary, isRequired: false)
         field.items = items
         return field
+    }
+
+    /// Why this field cannot be answered: it is a required choice with an empty list. The
+    /// field's `ifEmpty`, else "nothing to choose from for <label>"; nil when it can be answered.
+    public var nothingToChoose: String? {
+        guard kind == .choice || kind == .multiChoice, isRequired, (choices ?? []).isEmpty else { return nil }
+        return ifEmpty ?? "nothing to choose from for \(label)"
     }
 
     /// The label of `value` among the choices, or the value itself written as JSON.
@@ -148,6 +169,10 @@ extension FormField {
         case .text:
             guard let text = given.stringValue else { return problem("expected a string, got \(given.typeName)") }
             if isRequired && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return problem("must not be empty") }
+            if let found = firstControlCharacter(in: text) {
+                let allowed = multiline == true ? " other than tabs and line breaks" : ""
+                return problem("must not contain control characters\(allowed) (found \(found.scalar) at position \(found.position))")
+            }
             if let minLength, text.count < minLength { return problem("must be at least \(minLength) characters long") }
             if let maxLength, text.count > maxLength { return problem("must be at most \(maxLength) characters long") }
             if let pattern {
@@ -169,7 +194,7 @@ extension FormField {
         case .choice:
             guard let match = choices?.first(where: { $0.value == given || ($0.value.intValue != nil && $0.value.intValue == given.intValue) })
             else {
-                return problem("\(given.jsonText) is not one of the choices (\(choiceList))")
+                return problem("\(given.jsonText) is not one of\(choiceList)")
             }
             return .success(match.value)
         case .multiChoice:
@@ -177,7 +202,7 @@ extension FormField {
             var chosen: [JSONValue] = []
             for value in values {
                 guard let match = choices?.first(where: { $0.value == value }) else {
-                    return problem("\(value.jsonText) is not one of the choices (\(choiceList))")
+                    return problem("\(value.jsonText) is not one of\(choiceList)")
                 }
                 guard !chosen.contains(match.value) else { return problem("\(value.jsonText) is chosen twice") }
                 chosen.append(match.value)
@@ -190,9 +215,31 @@ extension FormField {
         }
     }
 
+    /// The choices as a script gives them, with what a person reads: `: 45 (loc1-core), 46 (loc2-core)`;
+    /// the first eight of a long list, then how many more.
     private var choiceList: String {
-        let all = (choices ?? []).map { $0.value.stringValue ?? $0.value.jsonText }
-        if all.isEmpty { return "there are none" }
-        return all.count > 8 ? all.prefix(8).joined(separator: ", ") + ", …" : all.joined(separator: ", ")
+        let all = (choices ?? []).map { choice in
+            let value = choice.value.stringValue ?? choice.value.jsonText
+            return choice.label == value ? value : "\(value) (\(choice.label))"
+        }
+        if all.isEmpty { return " the choices (there are none)" }
+        let shown = all.count > 8 ? all.prefix(8).joined(separator: ", ") + ", … (\(all.count - 8) more)" : all.joined(separator: ", ")
+        return ": " + shown
+    }
+
+    /// The first control character of `text` and its position (1-based, in characters):
+    /// C0 (U+0000–U+001F), DEL and C1 (U+0080–U+009F). A `multiline` field allows tab, LF and CR.
+    /// NUL is what matters most: SQLite cuts text at it and PostgreSQL refuses it.
+    private func firstControlCharacter(in text: String) -> (scalar: String, position: Int)? {
+        let allowed: Set<UInt32> = multiline == true ? [0x09, 0x0A, 0x0D] : []
+        for (offset, character) in text.enumerated() {
+            for scalar in character.unicodeScalars {
+                let value = scalar.value
+                guard value < 0x20 || (0x7F...0x9F).contains(value), !allowed.contains(value) else { continue }
+                let hex = String(value, radix: 16, uppercase: true)
+                return ("U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex, offset + 1)
+            }
+        }
+        return nil
     }
 }

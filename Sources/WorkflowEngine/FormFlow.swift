@@ -156,13 +156,15 @@ public final class FormSession: Sendable {
     }
 
     /// Runs a scripted input through every page in order. Stops at the first page with a
-    /// problem (later pages depend on its answers) and reports all of that page's problems.
+    /// problem (later pages depend on its answers) and reports all of that page's problems;
+    /// a page with a required choice from an empty list stops it with `.nothingToChoose`.
     public func evaluate(_ input: FormInput) async throws -> [AnsweredPage] {
         var answered: [AnsweredPage] = []
         var soFar = State()
         var claimed: Set<String> = []
         for index in flow.pages.indices {
             let form = try await page(index, answers: soFar)
+            try form.requireSomethingToChoose()
             let answer: State
             switch input {
             case .merged(let all):

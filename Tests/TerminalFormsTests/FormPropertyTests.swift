@@ -208,7 +208,7 @@ private final class FuzzLab {
             try await reopenTheSubscription(after: outcome)
             return "started"
         } catch let error as WorkflowError {
-            #expect([.invalidInput, .subscriptionNotFound].contains(error.code), "\(context): \(error)")
+            #expect([.invalidInput, .subscriptionNotFound, .nothingToChoose].contains(error.code), "\(context): \(error)")
             #expect(try await temporary.store.process(id) == nil, "\(context)")
             #expect(try await temporary.store.inputStates(of: id).isEmpty, "\(context)")
             // Every id starts with the empty prefix: this counts all processes, reading ids only.

@@ -21,7 +21,7 @@ struct PseudoTerminalSessionTests {
         #expect(aSide.contains("1) rt1.lab"))
         #expect(aSide.contains("3) rt3.lab"))
         terminal.send("7")
-        try terminal.expect("is not one of the choices")
+        try terminal.expect(#""7" is not one of 1–3"#)
         try terminal.expect("Choose 1-3: ")
         terminal.send("1")
 
@@ -30,6 +30,7 @@ struct PseudoTerminalSessionTests {
         #expect(aPort.contains("1) xe-0/0/0"))
         #expect(!aPort.contains("et-1/0/0"))
         terminal.send("2")
+        try terminal.expect("  → xe-0/0/1")
 
         // B side: choosing the A-side node again is refused by the page's check.
         try terminal.expect("Choose 1-3: ")
@@ -46,7 +47,7 @@ struct PseudoTerminalSessionTests {
         terminal.send("")
 
         // The summary, by label, then the confirmation.
-        let summary = try terminal.expect("Start fixture_create_circuit with these answers? [Y/n]: ")
+        let summary = try terminal.expect("Start fixture_create_circuit with these answers? [y/N]: ")
         #expect(summary.contains("== Summary =="))
         #expect(summary.contains("A-side node: rt1.lab"))
         #expect(summary.contains("A-side port: xe-0/0/1"))
@@ -86,7 +87,7 @@ struct PseudoTerminalSessionTests {
         terminal.send("1")
         try terminal.expect("Description [lab circuit]: ")
         terminal.send("a link")
-        try terminal.expect("Start? [Y/n]: ")
+        try terminal.expect("Start? [y/N]: ")
         terminal.send("n")
         #expect(try await filling.value == nil)
     }

@@ -127,16 +127,17 @@ struct FormFieldValidationTests {
     @Test func choiceAcceptsOnlyTheValuesOfItsChoices() {
         let node = FormField.choice("node", "Node", choices: Self.nodes)
         #expect(answer(node, with: 2) == (2, []))
-        #expect(answer(node, with: 3).problems == ["page.node: 3 is not one of the choices (1, 2)"])
-        #expect(answer(node, with: "1").problems == [#"page.node: "1" is not one of the choices (1, 2)"#])
+        #expect(answer(node, with: 3).problems == ["page.node: 3 is not one of: 1 (rt1.lab), 2 (rt2.lab)"])
+        #expect(answer(node, with: "1").problems == [#"page.node: "1" is not one of: 1 (rt1.lab), 2 (rt2.lab)"#])
         #expect(answer(node, with: nil).problems == ["page.node: is required"])
     }
 
     @Test func choiceRefusesTheLabelOfAChoice() {
         let node = FormField.choice("node", "Node", choices: Self.nodes)
-        #expect(answer(node, with: "rt1.lab").problems == [#"page.node: "rt1.lab" is not one of the choices (1, 2)"#])
+        #expect(answer(node, with: "rt1.lab").problems == [#"page.node: "rt1.lab" is not one of: 1 (rt1.lab), 2 (rt2.lab)"#])
         let tier = FormField.choice("tier", "Tier", choices: [Choice("gold", label: "Gold (99.99 %)"), Choice("silver", label: "Silver")])
-        #expect(answer(tier, with: "Gold (99.99 %)").problems == [#"page.tier: "Gold (99.99 %)" is not one of the choices (gold, silver)"#])
+        #expect(
+            answer(tier, with: "Gold (99.99 %)").problems == [#"page.tier: "Gold (99.99 %)" is not one of: gold (Gold (99.99 %)), silver (Silver)"#])
         #expect(answer(tier, with: "gold") == ("gold", []))
     }
 
@@ -163,8 +164,8 @@ struct FormFieldValidationTests {
         let tags = FormField.multiChoice("tags", "Tags", choices: Self.tags, count: 1...3)
         #expect(answer(tags, with: ["c", "a"]) == (["c", "a"], []))
         #expect(answer(tags, with: "a").problems == ["page.tags: expected an array of choices, got a string"])
-        #expect(answer(tags, with: ["a", "x"]).problems == [#"page.tags: "x" is not one of the choices (a, b, c, d)"#])
-        #expect(answer(tags, with: ["A"]).problems == [#"page.tags: "A" is not one of the choices (a, b, c, d)"#], "labels are not values")
+        #expect(answer(tags, with: ["a", "x"]).problems == [#"page.tags: "x" is not one of: a (A), b (B), c (C), d (D)"#])
+        #expect(answer(tags, with: ["A"]).problems == [#"page.tags: "A" is not one of: a (A), b (B), c (C), d (D)"#], "labels are not values")
         #expect(answer(tags, with: ["a", "b", "a"]).problems == [#"page.tags: "a" is chosen twice"#])
     }
 

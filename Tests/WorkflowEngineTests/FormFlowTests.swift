@@ -78,9 +78,9 @@ struct FormFlowTests {
                 .pages([["node_a": 1], ["port_a": "xe-0/0/1"], ["node_b": 3], ["port_b": "xe-0/0/0", "description": ""]]))
         }
 
-        #expect(early == [#"a_port.port_a: "et-1/0/0" is not one of the choices (xe-0/0/0, xe-0/0/1, xe-0/0/2)"#])
+        #expect(early == [#"a_port.port_a: "et-1/0/0" is not one of: xe-0/0/0, xe-0/0/1, xe-0/0/2"#])
         #expect(
-            last == [#"b_port.port_b: "xe-0/0/0" is not one of the choices (xe-0/1/0)"#, "b_port.description: must be at least 1 characters long"])
+            last == [#"b_port.port_b: "xe-0/0/0" is not one of: xe-0/1/0"#, "b_port.description: must be at least 1 characters long"])
     }
 
     @Test func extraPagesAreRefused() async throws {
@@ -106,7 +106,7 @@ struct FormFlowTests {
         #expect(merged == ["colour: is not a field of this form"])
         #expect(
             mergedWithInvalidLastPage == [
-                #"b_port.port_b: "xe-0/0/0" is not one of the choices (et-1/0/0, et-1/0/1)"#, "colour: is not a field of this form",
+                #"b_port.port_b: "xe-0/0/0" is not one of: et-1/0/0, et-1/0/1"#, "colour: is not a field of this form",
             ])
         #expect(paged == ["a_side.node_b: is not a field of this page (fields: node_a)"])
     }
