@@ -10,15 +10,19 @@ import NIOHTTP1
 /// Every call maps NetBox's answers to `NetBoxError`: 400 → `.validation` with NetBox's
 /// messages per field; 403 (NetBox never answers 401) → `.configuration`, "NETBOX_TOKEN
 /// rejected by <url>"; 404 → `.notFound` naming the object; 409 on an allocation →
-/// `.exhausted`; connection refused, timeouts and 5xx → `.unavailable`, retryable.
+/// `.exhausted`; connection refused, timeouts, DNS failures and 5xx → `.unavailable`,
+/// retryable (see `NetBoxClient+Transport.swift`).
 public final class NetBoxClient: Sendable {
     public let configuration: NetBoxConfiguration
     private let http: HTTPClient
     private let logger: Logger
 
-    public init(_ configuration: NetBoxConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "wf.netbox")) {
+    /// Without `httpClient`, a client shared by every NetBoxClient with the same timeouts:
+    /// it connects within `configuration.connectTimeout` and reports a refused connection at
+    /// once (see `NetBoxClient.httpClient(for:)`).
+    public init(_ configuration: NetBoxConfiguration, httpClient: HTTPClient? = nil, logger: Logger = Logger(label: "wf.netbox")) {
         self.configuration = configuration
-        self.http = httpClient
+        self.http = httpClient ?? Self.httpClient(for: configuration)
         self.logger = logger
     }
 
@@ -87,7 +91,7 @@ public final class NetBoxClient: Sendable {
         } catch let error as NetBoxError {
             throw error
         } catch {
-            throw Self.transportError(error, method: method, url: url, base: configuration.url)
+            throw Self.transportError(error, method: method, url: url, configuration: configuration)
         }
         let status = Int(response.status.code)
         let data = Data(buffer: bytes)
@@ -96,10 +100,7 @@ public final class NetBoxClient: Sendable {
         throw Self.error(status: status, body: data, method: method, path: url.path, what: what, allocation: allocation, base: configuration.url)
     }
 
-    private var timeout: TimeAmount {
-        let parts = configuration.timeout.components
-        return .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
-    }
+    private var timeout: TimeAmount { Self.timeAmount(configuration.timeout) }
 
     private func url(_ path: String, query: Query) throws -> URL {
         guard var components = URLComponents(url: configuration.url, resolvingAgainstBaseURL: false) else {
@@ -127,18 +128,6 @@ public final class NetBoxClient: Sendable {
     }
 
     // MARK: - Error mapping
-
-    static func transportError(_ error: any Error, method: HTTPMethod, url: URL, base: URL) -> NetBoxError {
-        let text = String(describing: error)
-        if let client = error as? HTTPClientError, client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout {
-            return NetBoxError(
-                .unavailable, "NetBox at \(base.absoluteString) did not answer \(method) \(url.path) in time", isRetryable: true,
-                isServiceUnreachable: true)
-        }
-        return NetBoxError(
-            .unavailable, "cannot reach NetBox at \(base.absoluteString) (\(method) \(url.path)): \(text)", isRetryable: true,
-            isServiceUnreachable: true)
-    }
 
     static func error(status: Int, body: Data, method: HTTPMethod, path: String, what: String, allocation: String?, base: URL) -> NetBoxError {
         let json = try? JSONSerialization.jsonObject(with: body)

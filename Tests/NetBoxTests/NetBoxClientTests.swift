@@ -124,7 +124,7 @@ struct NetBoxClientTests {
         #expect(error.code == .unavailable)
         #expect(error.isRetryable)
         #expect(error.isServiceUnreachable)
-        #expect(error.message.contains("cannot reach NetBox at \(url.absoluteString)"))
+        #expect(error.message.contains("NetBox at \(url.absoluteString) refused the connection"))
     }
 
     @Test func environmentConfigurationNeedsBothVariables() throws {

@@ -72,6 +72,6 @@ struct NetBoxFailureTests {
         let engine = try Engine.testing(store: temporary.store, workflows: [workflow])
         let outcome = try await engine.start("look", user: "ops")
         #expect(outcome.status == .apiUnavailable)
-        #expect(outcome.failedReason?.contains("cannot reach NetBox") == true)
+        #expect(outcome.failedReason?.contains("refused the connection") == true)
     }
 }
