@@ -39,43 +39,84 @@ public enum CreateCircuit {
     static var form: FormFlow {
         FormFlow([
             .init("a_side", "A side") { context in
-                let nodes = try await activeNodes(context)
+                let nodes = try await usableNodes(context)
                 let variants = CircuitProduct.variants.map {
                     Choice(.string($0.name), label: "\($0.name) (speed \($0.fixedInputs["speed"] ?? "?") Mbit/s)")
                 }
-                return [
+                let unusable = try await unusableNodes(context)
+                return (unusable.isEmpty ? [] : [FormField.summary("unusable_nodes", "Nodes not offered", items: unusable)]) + [
                     .choice("product", "Which circuit?", choices: variants, default: variants.first?.value),
-                    .choice("node_a", "A-side node", choices: nodes),
+                    .choice(
+                        "node_a", "A-side node", choices: nodes,
+                        ifEmpty: "no active, in-sync Node to connect yet: run create_node first"
+                            + (unusable.isEmpty ? "" : " (\(unusable.count) not offered, see above)")),
                 ]
             },
             FormFlow.Page("b_side", "B side") { context in
                 let a = try context.answers.value(for: nodeA)
-                return [.choice("node_b", "B-side node", choices: try await activeNodes(context).filter { $0.value.stringValue != a })]
+                let nodes = try await usableNodes(context)
+                let name = nodes.first { $0.value.stringValue == a }?.label ?? "the A side"
+                return [
+                    .choice(
+                        "node_b", "B-side node", choices: nodes.filter { $0.value.stringValue != a },
+                        ifEmpty: "no other active, in-sync Node to connect \(name) to: run create_node first")
+                ]
             }
             .validate { answers in
                 (try? answers.value(for: nodeA)) == (try? answers.value(for: nodeB))
                     ? [FieldProblem(field: "node_b", reason: "cannot be the A-side node")] : []
             },
             .init("a_port", "A-side port") { context in
-                [.choice("port_a", "A-side port", choices: try await freePorts(context, node: try context.answers.value(for: nodeA)))]
+                try await [portField(context, "port_a", "A-side port", node: try context.answers.value(for: nodeA))]
             },
             .init("b_port", "B-side port") { context in
-                [.choice("port_b", "B-side port", choices: try await freePorts(context, node: try context.answers.value(for: nodeB)))]
+                try await [portField(context, "port_b", "B-side port", node: try context.answers.value(for: nodeB))]
             },
         ])
     }
 
-    /// Active Node subscriptions, by id, labelled with the node's name.
-    static func activeNodes(_ context: FormContext) async throws -> [Choice] {
-        try await context.cached("active-nodes") {
+    /// Why a Node cannot carry a new circuit now, or nil when it can: it must be active, in
+    /// sync (its name and addresses are what the circuit's config is built from) and not held
+    /// by a process that may be changing it.
+    static func unusable(_ summary: SubscriptionSummary) -> String? {
+        if let holder = summary.lockedBy { return "held by process \(holder.description.prefix(8)) until it ends" }
+        if summary.status != .active { return "\(summary.status.rawValue), not active" }
+        if !summary.insync { return "out of sync: see `wf subscription history \(summary.subscriptionID.uuidString.lowercased().prefix(8))`" }
+        return nil
+    }
+
+    /// Active, in-sync Node subscriptions nobody holds, by id, labelled with the node's name.
+    static func usableNodes(_ context: FormContext) async throws -> [Choice] {
+        try await context.cached("usable-nodes") {
             guard let store = context.subscriptions else { return [] }
             var choices: [Choice] = []
-            for summary in try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: [.active], limit: 10_000)) {
+            for summary in try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: [.active], limit: 10_000))
+            where unusable(summary) == nil {
                 let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self)
                 choices.append(Choice(.string(summary.subscriptionID.uuidString.lowercased()), label: node?.nodeName ?? summary.description))
             }
             return choices.sorted { $0.label < $1.label }
         }
+    }
+
+    /// The Nodes not offered, each with the reason.
+    static func unusableNodes(_ context: FormContext) async throws -> [SummaryItem] {
+        guard let store = context.subscriptions else { return [] }
+        let live: Set<Lifecycle> = [.provisioning, .active, .disabled, .migrating]
+        return try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: live, limit: 10_000)).compactMap { summary in
+            unusable(summary).map { SummaryItem(summary.description, $0) }
+        }
+    }
+
+    /// The choice of a node's free ports of the chosen product's speed, saying so when there is none.
+    static func portField(_ context: FormContext, _ name: String, _ label: String, node: String) async throws -> FormField {
+        let variant = try context.answers.value(for: product)
+        let speed = CircuitProduct.variants.first { $0.name == variant }?.fixedInputs["speed"].flatMap(Int.init)
+        let nodeName = try await usableNodes(context).first { $0.value.stringValue == node }?.label ?? "that node"
+        let speedText = speed.map { $0 % 1000 == 0 ? "\($0 / 1000)G" : "\($0) Mbit/s" } ?? "any speed"
+        return .choice(
+            name, label, choices: try await freePorts(context, node: node),
+            ifEmpty: "no free \(speedText) port on \(nodeName): free one in NetBox, or choose another node or circuit speed")
     }
 
     /// The node's free physical ports of the chosen product's speed, labelled by name.
@@ -98,6 +139,11 @@ public enum CreateCircuit {
             -> Layer3InterfaceBlock
         {
             guard let id = UUID(uuidString: try context[node]) else { throw StepError("\(node.name) is not a subscription id") }
+            // The form offered it usable; it may have changed since (create_circuit holds no Node).
+            let found: [SubscriptionSummary] = try await context.subscriptions(SubscriptionFilter(limit: 1, id: id))
+            if let summary = found.first, let reason = unusable(summary) {
+                throw StepError("the \(node.name == "node_a" ? "A" : "B")-side Node \(summary.description) cannot be used now: \(reason)")
+            }
             let nodeBlock = try await context.loadSubscription(id).root.decode(NodeBlock.self)
             guard let peerID = UUID(uuidString: try context[peer]) else { throw StepError("\(peer.name) is not a subscription id") }
             let peerNode = try await context.loadSubscription(peerID).root.decode(NodeBlock.self)

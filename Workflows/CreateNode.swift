@@ -38,7 +38,11 @@ public enum CreateNode {
                     try await netbox.devices(status: ["planned"]).map { Choice(.int($0.id), label: $0.name ?? "device \($0.id)") }
                 }
                 return [
-                    .choice("device_id", "Which planned device?", choices: choices.filter { !owned.contains($0.value.intValue ?? -1) }),
+                    .choice(
+                        "device_id", "Planned device", choices: choices.filter { !owned.contains($0.value.intValue ?? -1) },
+                        ifEmpty: choices.isEmpty
+                            ? "NetBox has no device with status planned: add the router in NetBox as planned first"
+                            : "every planned device in NetBox already has a Node (\(choices.count)): see `wf subscriptions --product Node`"),
                     .text("customer_id", "Customer", default: "lab", length: 1...64),
                 ]
             }

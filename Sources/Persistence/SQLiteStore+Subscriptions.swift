@@ -168,7 +168,7 @@ extension SQLiteStore: SubscriptionStore {
         return SubscriptionSummary(
             subscriptionID: uuid, productName: row["product_name"], customerID: row["customer_id"], description: row["description"],
             // A held subscription is never shown in sync: its holder may be changing it.
-            status: lifecycle, insync: row["insync"] && lockedBy == nil, lockedBy: lockedBy.flatMap(ProcessID.init))
+            status: lifecycle, insync: (row["insync"] as Bool) && lockedBy == nil, lockedBy: lockedBy.flatMap(ProcessID.init))
     }
 
     /// The live subscriptions with a block that points into one of `subscription`'s blocks.

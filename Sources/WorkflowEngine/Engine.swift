@@ -81,7 +81,7 @@ public struct Engine: Sendable {
             throw error
         }
         let now = environment.now()
-        let state = process.state.merging(answers)
+        let state = process.state.merging(answers).merging(InputLabels.update(process.state, forms: [(form, answers)]))
         let log = StepRecord(
             stepID: environment.makeID(), processID: processID, key: key, status: .success, state: state, createdBy: user,
             startedAt: process.lastModifiedAt, completedAt: now)
@@ -257,6 +257,7 @@ public struct Engine: Sendable {
         state[raw: "workflow_name"] = .string(workflow.name)
         state[raw: "workflow_target"] = .string(workflow.target.rawValue)
         state[raw: "reporter"] = .string(user)
+        state = state.merging(InputLabels.update(state, forms: pages.map { ($0.form, $0.answers) }))
         let process = ProcessRecord(
             processID: processID, workflowName: workflow.name, workflowVersion: workflow.version, isTask: workflow.target == .system,
             status: claim ? .running : .created, state: state, createdBy: user, startedAt: now, lastModifiedAt: now,

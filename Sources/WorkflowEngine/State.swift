@@ -13,7 +13,7 @@ public struct State: Sendable, Hashable {
     }
 
     /// Keys the engine sets when a process starts; steps may read them but never change them.
-    public static let reservedKeys: Set<String> = ["process_id", "workflow_name", "workflow_target", "reporter"]
+    public static let reservedKeys: Set<String> = ["process_id", "workflow_name", "workflow_target", "reporter", InputLabels.key]
 
     public var isEmpty: Bool { values.isEmpty }
     public var keys: Dictionary<String, JSONValue>.Keys { values.keys }

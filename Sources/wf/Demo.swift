@@ -75,7 +75,9 @@ struct DemoStory {
         try await showNetBox(netbox, circuit: circuit)
         heading("wf subscription history \(circuit.prefix(8))")
         try await printHistory(of: circuit)
-        print("\nDone. `wf subscriptions` lists the two nodes and the circuit; `wf demo` again enrols the next two routers.")
+        print(
+            "\nDone: this run enrolled \(nodes[0].name) and \(nodes[1].name) and connected them (circuit \(circuit.prefix(8))). "
+                + "`wf subscriptions` lists every node and circuit; `wf demo` again enrols the next two planned routers.")
         return 0
     }
 

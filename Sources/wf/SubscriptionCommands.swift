@@ -44,7 +44,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only this product (name or type, e.g. Node or \"Circuit 10G\").") var product: String?
     @Option(name: .long, help: "Only this lifecycle status; repeatable.") var status: [String] = []
     @Option(name: .long, help: "Only subscriptions with a block value field=value, e.g. node_name=loc1-core.") var `where`: String?
-    @Option(name: .long, help: "At most this many (default 100).") var limit = 100
+    @Option(name: .long, help: "At most this many.") var limit = 100
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -229,7 +229,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only what this user did.") var user: String?
     @Option(name: .long, help: "Only since this time (ISO 8601, or YYYY-MM-DD HH:MM:SS in UTC).") var since: String?
     @Option(name: .long, help: "Only this workflow.") var workflow: String?
-    @Option(name: .long, help: "At most this many (default 200).") var limit = 200
+    @Option(name: .long, help: "At most this many.") var limit = 200
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 

@@ -229,7 +229,12 @@ private final class FuzzLab {
         if ![.completed, .aborted].contains(outcome.status) {
             _ = try await engine.abort(outcome.processID, user: "fuzz", reason: "the next random answer needs the subscription")
         }
-        guard var model = try await temporary.store.subscription(subscription), model.status == .terminated else { return }
+        guard var model = try await temporary.store.subscription(subscription) else { return }
+        // An aborted process leaves the subscription out of sync: confirm it, as an operator would.
+        if !model.insync && model.status != .terminated {
+            try await temporary.store.setInSync(subscription, user: "fuzz", reason: "the next random answer needs it in sync", now: Date())
+        }
+        guard model.status == .terminated else { return }
         model.status = .active
         model.endDate = nil
         model.insync = true

@@ -41,7 +41,7 @@ struct InteractiveTerminalTests {
         terminal.send("4000")
         try terminal.expect("must be at most 3600, got 4000")
         terminal.send("")
-        let summary = try terminal.expect("Start task_engine_demo with these answers? [Y/n]: ")
+        let summary = try terminal.expect("Start task_engine_demo with these answers? [y/N]: ")
         #expect(summary.contains("What to say when the change is confirmed: hello, lab"))
         terminal.send("y")
         try terminal.expect("suspended at step confirm_change")
@@ -57,11 +57,18 @@ struct InteractiveTerminalTests {
         try terminal.expect("say 'hello, lab' after 0 s of work")
         try terminal.expect("I confirm this change [y/N]: ")
         terminal.send("n")
-        try terminal.expect("must be accepted (true) to continue")
+        try terminal.expect("not applied yet")
+        resumer.waitUntilExit()
+        #expect(resumer.terminationStatus == 0, "declining leaves the process suspended, which is no error")
+        #expect(try wf.json(["process", "show", String(id.prefix(8))]).objectValue?["last_status"]?.stringValue == "suspended")
+
+        // Confirmed once it is applied.
+        let again = try launch(wf, ["resume", String(id.prefix(8))], on: terminal)
+        try terminal.expect("I confirm this change [y/N]: ")
         terminal.send("y")
         try terminal.expect("completed at step done")
-        resumer.waitUntilExit()
-        #expect(resumer.terminationStatus == 0)
+        again.waitUntilExit()
+        #expect(again.terminationStatus == 0)
     }
 
     @Test func interruptingThePromptsLeavesNothingBehind() async throws {
@@ -89,7 +96,7 @@ struct InteractiveTerminalTests {
             try terminal.expect("]: ")
             terminal.send("")
         }
-        try terminal.expect("[Y/n]: ")
+        try terminal.expect("[y/N]: ")
         terminal.send("n")
         try terminal.expect("nothing was started")
         child.waitUntilExit()
