@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import WorkflowEngine
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several `wf`
@@ -7,28 +8,89 @@ import WorkflowEngine
 ///
 /// `synchronous = NORMAL`: a commit survives a crash of any process (kill -9); a power
 /// loss may undo the last commits, which then run again as re-runnable steps.
+///
+/// A file nobody may write (`chmod a-w`, or one this user cannot write) is opened read-only:
+/// listings and `show` work on it, writes are refused (see `readOnlyRefusal(for:)`).
 public final class SQLiteStore: Sendable {
     public let path: String
+    /// Opened read-only: the file is not writable for this user, or its mode allows nobody
+    /// to write (which counts for root too, whom the kernel would let write anyway).
+    public let isReadOnly: Bool
     let pool: DatabasePool
 
     /// Opens (creating if needed) the database file. Does not migrate: call `migrate()`.
-    public init(path: String) throws {
+    /// `readOnly` opens an existing file for reading only, whatever its mode.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        isReadOnly = readOnly || Self.isReadOnlyFile(path)
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
+        if !directory.isEmpty, !isReadOnly {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
         configuration.label = "wf"
+        configuration.readonly = isReadOnly
         // Other `wf` processes may hold the write lock for a moment; wait rather than fail.
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A checkpoint that empties the WAL also shrinks its file to this size: a worker
+            // running for days keeps a small WAL, not the largest it ever was.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         do {
-            pool = try Self.openPool(path: path, configuration: configuration)
+            pool =
+                isReadOnly
+                ? try Self.openReadOnlyPool(path: path, configuration: configuration) : try Self.openPool(path: path, configuration: configuration)
         } catch {
-            throw PersistenceError(.cannotOpen, "cannot open the SQLite database at \(path)", database: path, underlying: error)
+            throw PersistenceError(
+                .cannotOpen, "cannot open the SQLite database at \(path)\(isReadOnly ? " (read-only)" : "")", database: path, underlying: error)
+        }
+    }
+
+    /// A read-only file without a WAL to read is opened `immutable` (see SQLite's URI
+    /// filenames): SQLite then neither locks it nor creates `-wal` and `-shm` files beside it,
+    /// which would be left behind read-only too. With a WAL (a copy taken mid-write), or where
+    /// SQLite reads no URIs, it is opened as usual, read-only.
+    private static func openReadOnlyPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber
+        if wal == nil || wal?.intValue == 0,
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%")))
+        {
+            if let pool = try? DatabasePool(path: "file:\(encoded)?immutable=1", configuration: configuration) { return pool }
+        }
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
+    /// The most bytes the WAL file keeps after a checkpoint.
+    public static let walSizeLimit = 1 << 20
+
+    /// Whether `path` is an existing file that must be opened read-only.
+    static func isReadOnlyFile(_ path: String) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue
+        else { return false }
+        return mode & 0o222 == 0 || !FileManager.default.isWritableFile(atPath: path)
+    }
+
+    /// Checkpoints the WAL into the database file and truncates it, so that no large `-wal`
+    /// file stays beside the database however the process ends. Each `wf` command ends with it.
+    ///
+    /// The connections themselves close when the store is released: GRDB then closes the
+    /// readers before the writer, and the writer, closing last, removes the `-wal` and `-shm`
+    /// files. (`DatabasePool.close()` closes the writer first, which leaves them behind.)
+    public func close() async {
+        guard !isReadOnly else { return }
+        do {
+            try await pool.writeWithoutTransaction { db in
+                // Another process (a worker) may be reading: try briefly, never wait for it.
+                try db.execute(sql: "PRAGMA busy_timeout = 200")
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                try db.execute(sql: "PRAGMA busy_timeout = 30000")
+            }
+        } catch {
+            // Harmless: the WAL is checkpointed later by SQLite itself; nothing is lost.
+            Logger(label: "wf.sqlite").debug("WAL checkpoint skipped", metadata: ["error": "\(error)", "database": "\(path)"])
         }
     }
 

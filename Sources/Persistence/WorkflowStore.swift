@@ -10,6 +10,9 @@ public protocol WorkflowStore: WorkerStore, SubscriptionStore {
     var locationDescription: String { get }
     /// `sqlite` or `postgres`: which folder of `migrations/` applies.
     var dialect: String { get }
+    /// Whether the store was opened for reading only (a SQLite file nobody may write): it
+    /// is then neither migrated nor synced, and every write is refused.
+    var isReadOnly: Bool { get }
 
     @discardableResult
     func migrate() async throws -> [Migration]
@@ -31,6 +34,8 @@ public protocol WorkflowStore: WorkerStore, SubscriptionStore {
 }
 
 extension WorkflowStore {
+    public var isReadOnly: Bool { false }
+
     /// Fails with a clear message when the database lacks migrations this build needs.
     public func requireMigrated() async throws {
         let pending = try await migrationStatus().filter { $0.state == .pending }
@@ -47,7 +52,6 @@ extension WorkflowStore {
 extension SQLiteStore: WorkflowStore {
     public var locationDescription: String { path }
     public var dialect: String { "sqlite" }
-    public func close() async {}
 
     public func plainTexts(_ sql: String) async throws -> [String?] {
         try await pool.read { db in try Optional<String>.fetchAll(db, sql: sql) }
@@ -64,11 +68,52 @@ extension PostgresStore: WorkflowStore {
 }
 
 public enum Stores {
-    /// Opens the store `location` names: a `postgres://` URL, else a SQLite file path.
+    /// Opens the store `location` names: a `postgres://` (or `postgresql://`) URL, else a
+    /// SQLite file path. Any other URL is refused rather than taken for a file name: a
+    /// mistyped `postgress://` or a `mysql://` URL would otherwise become a new, empty
+    /// SQLite file named after it, password included.
     public static func open(_ location: String) async throws -> any WorkflowStore {
+        try check(location)
         if PostgresLocation.isPostgres(location) {
             return try await PostgresStore.connect(location)
         }
         return try SQLiteStore(path: location)
+    }
+
+    /// Refuses a location that is a URL of a scheme no store supports (the message shows the
+    /// URL without its password).
+    public static func check(_ location: String) throws {
+        guard let scheme = PostgresLocation.urlScheme(of: location), !PostgresLocation.isPostgres(location) else { return }
+        let supported = PostgresLocation.schemes.map { "\($0)://" }.joined(separator: " or ")
+        let hint = scheme.lowercased().hasPrefix("po") || scheme.lowercased().hasPrefix("pg") ? " (a typo for postgres://?)" : ""
+        throw PersistenceError(
+            .invalidLocation,
+            "the database '\(PostgresLocation.redacting(location))' is a \(scheme):// URL\(hint), which wf does not support: "
+                + "give a \(supported) URL, or the path of a SQLite file (./\(scheme)… if a file is really meant)")
+    }
+}
+
+extension PersistenceError.Code {
+    /// A write to a store opened read-only.
+    public static let readOnly = PersistenceError.Code("read_only")
+}
+
+extension WorkflowStore {
+    /// `error` said plainly when it is a write this store refused because it is open
+    /// read-only (SQLite's "attempt to write a readonly database"); nil for any other error.
+    public func readOnlyRefusal(for error: any Error) -> PersistenceError? {
+        guard isReadOnly else { return nil }
+        var cause: (any Error)? = error
+        while let current = cause {
+            if let database = current as? DatabaseError, database.resultCode == .SQLITE_READONLY {
+                return PersistenceError(
+                    .readOnly,
+                    "the database file \(locationDescription) is read-only: listings and `show` work on it, changes do not; "
+                        + "make it writable (chmod u+w) or work on a copy",
+                    database: locationDescription)
+            }
+            cause = (current as? PersistenceError)?.underlying
+        }
+        return nil
     }
 }

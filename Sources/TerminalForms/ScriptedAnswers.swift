@@ -10,6 +10,7 @@ public enum ScriptedAnswers {
         do {
             value = try JSONValue.parse(text)
         } catch {
+            // A JSONSyntaxError says where and why: "line 2, column 5: expected ':' after the member name, found '2'".
             throw WorkflowError(.invalidInput, "the input is not valid JSON: \(error)")
         }
         switch value {

@@ -112,15 +112,23 @@ extension JSONValue: Codable {
 // MARK: - Text
 
 extension JSONValue {
-    /// Parses JSON text. The error names the position JSONDecoder found wrong.
+    /// Parses JSON text. Invalid text throws a `JSONSyntaxError` naming the line, the column
+    /// and what was expected there.
     public static func parse(_ text: String) throws -> JSONValue {
         try parse(Data(text.utf8))
     }
 
     /// Through JSONSerialization rather than JSONDecoder: it tells `2.0` from `2` (a double
-    /// stays a double) and it parses deeply nested input in linear time.
+    /// stays a double) and it parses deeply nested input in linear time. Its own errors say
+    /// little ("around character 14"), so invalid text is scanned again to say where and why.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONValue(foundation: JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw JSONSyntaxError.locate(in: Array(data)) ?? JSONSyntaxError(line: 1, column: 1, reason: "\(error)")
+        }
+        return try JSONValue(foundation: object)
     }
 
     private init(foundation value: Any) throws {
@@ -214,8 +222,9 @@ extension JSONValue {
 
     private static func writeString(_ value: String, to out: inout String) {
         out += "\""
-        // Most keys and values need no escaping: append them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        // Most keys and values need no escaping: append them whole. (0xC2 leads the UTF-8 of
+        // U+0080–U+00BF, among them the C1 controls.)
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F || $0 == 0xC2 }) {
             out += value
             out += "\""
             return
@@ -227,7 +236,8 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case let control where control.value < 0x20:
+            // C0, and DEL and C1 too: JSON allows them raw, but a terminal showing the text obeys them.
+            case let control where control.value < 0x20 || (0x7F...0x9F).contains(control.value):
                 out +=
                     "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count)
                     + String(control.value, radix: 16)
@@ -235,5 +245,191 @@ extension JSONValue {
             }
         }
         out += "\""
+    }
+}
+
+/// Where and why JSON text is not valid, e.g. `line 2, column 5: expected ',' or '}'`.
+public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// From 1.
+    public var line: Int
+    /// From 1, in characters.
+    public var column: Int
+    public var reason: String
+
+    public init(line: Int, column: Int, reason: String) {
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
+
+    public var description: String { "line \(line), column \(column): \(reason)" }
+
+    /// The first syntax error in `bytes`, nil when they are valid JSON. A loop with an explicit
+    /// stack, not recursion, so that deeply nested input cannot exhaust the call stack.
+    static func locate(in bytes: [UInt8]) -> JSONSyntaxError? {
+        var scanner = JSONScanner(bytes: bytes)
+        guard let (offset, reason) = scanner.firstError() else { return nil }
+        let lineStart = bytes[..<offset].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        return JSONSyntaxError(
+            line: bytes[..<offset].count(where: { $0 == UInt8(ascii: "\n") }) + 1,
+            column: String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1, reason: reason)
+    }
+}
+
+/// Checks JSON syntax (RFC 8259) byte by byte and reports the first error: its offset and a
+/// reason for people.
+private struct JSONScanner {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+    }
+
+    private func found() -> String {
+        guard let byte = current else { return "the end of the input" }
+        let character = String(decoding: bytes[index...].prefix(4), as: UTF8.self).first.map(String.init) ?? "?"
+        return byte < 0x20 ? "a control character" : "'\(character)'"
+    }
+
+    mutating func firstError() -> (Int, String)? {
+        var stack: [UInt8] = []  // the open containers: `[` or `{`
+        var expectingValue = true
+        while true {
+            skipWhitespace()
+            if expectingValue {
+                switch current {
+                case UInt8(ascii: "{"):
+                    stack.append(UInt8(ascii: "{"))
+                    index += 1
+                    skipWhitespace()
+                    if current == UInt8(ascii: "}") {
+                        stack.removeLast()
+                        index += 1
+                        expectingValue = false
+                    } else if let error = memberName(first: true) {
+                        return error
+                    }
+                case UInt8(ascii: "["):
+                    stack.append(UInt8(ascii: "["))
+                    index += 1
+                    skipWhitespace()
+                    if current == UInt8(ascii: "]") {
+                        stack.removeLast()
+                        index += 1
+                        expectingValue = false
+                    }
+                default:
+                    if let error = scalar() { return error }
+                    expectingValue = false
+                }
+                continue
+            }
+            guard let open = stack.last else {
+                return current == nil ? nil : (index, "unexpected \(found()) after the JSON value")
+            }
+            let close = open == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            switch current {
+            case close:
+                stack.removeLast()
+                index += 1
+            case UInt8(ascii: ","):
+                index += 1
+                skipWhitespace()
+                if current == close { return (index, "expected a \(open == UInt8(ascii: "{") ? "member" : "value") after ',', found \(found())") }
+                if open == UInt8(ascii: "{"), let error = memberName(first: false) { return error }
+                expectingValue = true
+            default:
+                return (index, "expected ',' or '\(Character(Unicode.Scalar(close)))', found \(found())")
+            }
+        }
+    }
+
+    /// A member name and its colon; the value is next.
+    private mutating func memberName(first: Bool) -> (Int, String)? {
+        guard current == UInt8(ascii: "\"") else {
+            let expected = first ? "a member name in double quotes or '}'" : "a member name in double quotes"
+            return (index, "expected \(expected), found \(found())")
+        }
+        if let error = string() { return error }
+        skipWhitespace()
+        guard current == UInt8(ascii: ":") else { return (index, "expected ':' after the member name, found \(found())") }
+        index += 1
+        return nil
+    }
+
+    /// A string, number, true, false or null.
+    private mutating func scalar() -> (Int, String)? {
+        switch current {
+        case UInt8(ascii: "\""): return string()
+        case .some(let byte) where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte): return number()
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            for word in ["true", "false", "null"] where bytes[index...].starts(with: word.utf8) {
+                index += word.utf8.count
+                return nil
+            }
+            return (index, "expected true, false or null, found \(found())")
+        case UInt8(ascii: "'"): return (index, "strings take double quotes, found \(found())")
+        default: return (index, "expected a JSON value, found \(found())")
+        }
+    }
+
+    private mutating func string() -> (Int, String)? {
+        let start = index
+        index += 1
+        while let byte = current {
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return nil
+            case UInt8(ascii: "\\"):
+                index += 1
+                switch current {
+                case UInt8(ascii: "u"):
+                    let hex = bytes[(index + 1)...].prefix(4)
+                    guard hex.count == 4, hex.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }) else {
+                        return (index - 1, "'\\u' takes four hexadecimal digits")
+                    }
+                    index += 5
+                case .some(let escaped) where "\"\\/bfnrt".utf8.contains(escaped): index += 1
+                default: return (index - 1, "invalid escape in a string: \\\(found().dropFirst().dropLast())")
+                }
+            case 0..<0x20:
+                return (index, "a control character in a string must be escaped (\\n, \\t, \\u0000…)")
+            default:
+                index += 1
+            }
+        }
+        return (start, "this string is not closed: no '\"' before the end of the input")
+    }
+
+    private mutating func number() -> (Int, String)? {
+        let start = index
+        func digits() -> Int {
+            let from = index
+            while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
+            return index - from
+        }
+        if current == UInt8(ascii: "-") { index += 1 }
+        if current == UInt8(ascii: "0") {
+            index += 1
+            if let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { return (start, "a number cannot start with 0") }
+        } else if digits() == 0 {
+            return (index, "expected a digit, found \(found())")
+        }
+        if current == UInt8(ascii: ".") {
+            index += 1
+            if digits() == 0 { return (index, "expected a digit after '.', found \(found())") }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            index += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            if digits() == 0 { return (index, "expected a digit in the exponent, found \(found())") }
+        }
+        return nil
     }
 }

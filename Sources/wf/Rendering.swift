@@ -130,9 +130,10 @@ enum Rendering {
         return String(format: "%.0f min", seconds / 60)
     }
 
-    /// Left-aligned columns, two spaces apart.
+    /// Left-aligned columns, two spaces apart. Cells are made terminal-safe first, so that
+    /// the columns stay aligned around a control character shown as `\u001b`.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(terminalSafe) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in

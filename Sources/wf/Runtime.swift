@@ -16,7 +16,7 @@ struct Runtime {
 
     /// Opens the database, applies pending migrations (the embedded SQLite database is
     /// migrated on first use, so a fresh machine needs no set-up step) and registers the
-    /// workflows of this build.
+    /// workflows of this build. A read-only database is only checked to be migrated.
     ///
     /// Workflows get NetBox on first use: the one `NETBOX_URL`/`NETBOX_TOKEN` name, else an
     /// embedded NetBoxLite started for this command, its state kept beside the database (the
@@ -27,32 +27,58 @@ struct Runtime {
         var services = Services()
         services.register(IPAMPlan.fromEnvironment())
         services.register(NetBoxConnection(lazy: { try await netBoxClient(beside: location) }))
-        let store = try await Stores.open(location)
-        try await store.migrate()
+        let store = try await openStore(options)
         let registry = try WorkflowRegistry(WorkflowCatalog.all)
         let products = try ProductRegistry(ProductCatalog.all)
-        try await store.syncWorkflows(registry.workflows, now: Date())
-        // The catalog is synced by `wf db migrate`; a fresh embedded database gets it here.
-        let known = Set(try await store.productRows().map(\.name))
-        if !products.products.allSatisfy({ known.contains($0.name) }) {
-            _ = try await store.syncProducts(products.products, now: Date())
+        if store.isReadOnly {
+            try await store.requireMigrated()
+        } else {
+            try await store.migrate()
+            try await store.syncWorkflows(registry.workflows, now: Date())
+            // The catalog is synced by `wf db migrate`; a fresh embedded database gets it here.
+            let known = Set(try await store.productRows().map(\.name))
+            if !products.products.allSatisfy({ known.contains($0.name) }) {
+                _ = try await store.syncProducts(products.products, now: Date())
+            }
         }
         return Runtime(
             store: store,
             engine: Engine(store: store, registry: registry, products: products, services: services, configuration: try engineConfiguration()))
     }
 
-    /// The configured NetBox, or the embedded NetBoxLite (kept running until `wf` exits).
+    /// The configured NetBox, or the embedded NetBoxLite (kept running until the command ends: see `close()`).
     static func netBoxClient(beside database: String) async throws -> NetBoxClient {
         if let configuration = try NetBoxConfiguration.fromEnvironment() { return NetBoxClient(configuration) }
         let server = try await NetBoxLiteServer.start(
             NetBoxLiteConfiguration(dataPath: NetBoxDefaults.liteDataPath(beside: database)))
-        embedded.withLock { $0.append(server) }
+        opened.withLock { $0.servers.append(server) }
         return NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
     }
 
-    /// Embedded servers started by this process; they end with it (their state is committed per request).
-    private static let embedded = Mutex<[NetBoxLiteServer]>([])
+    /// The stores and embedded servers this `wf` opened, for `close()`.
+    private struct Opened {
+        var stores: [any WorkflowStore] = []
+        var servers: [NetBoxLiteServer] = []
+    }
+
+    private static let opened = Mutex(Opened())
+
+    /// Closes what this command opened: stops the embedded NetBoxLite and closes the stores,
+    /// which checkpoints SQLite's WAL so that no large `-wal` file stays beside a database.
+    /// `runCommand` calls it when the command ends, however it ends.
+    static func close() async {
+        let all = opened.withLock { opened in
+            defer { opened = Opened() }
+            return opened
+        }
+        for server in all.servers { await server.stop() }
+        for store in all.stores { await store.close() }
+    }
+
+    /// The clear refusal for `error` when it is a write to a database opened read-only.
+    static func readOnlyRefusal(for error: any Error) -> PersistenceError? {
+        opened.withLock { $0.stores }.lazy.compactMap { $0.readOnlyRefusal(for: error) }.first
+    }
 
     /// Resolves a full subscription id or a unique prefix of one.
     func subscriptionID(_ text: String) async throws -> UUID {
@@ -73,16 +99,18 @@ struct Runtime {
     }
 
     /// The database: --database, else $WF_DATABASE, else the default SQLite file. A
-    /// `postgres://` URL selects PostgreSQL.
+    /// `postgres://` URL selects PostgreSQL; `Stores.open` refuses any other URL.
     static func databaseLocation(_ options: DatabaseOptions) -> String {
         if let location = options.database, !location.isEmpty { return location }
         if let location = ProcessInfo.processInfo.environment["WF_DATABASE"], !location.isEmpty { return location }
         return SQLiteStore.defaultPath
     }
 
-    /// Opens the database without migrating it (`wf db` commands).
+    /// Opens the database without migrating it (`wf db` commands); `close()` closes it.
     static func openStore(_ options: DatabaseOptions) async throws -> any WorkflowStore {
-        try await Stores.open(databaseLocation(options))
+        let store = try await Stores.open(databaseLocation(options))
+        opened.withLock { $0.stores.append(store) }
+        return store
     }
 
     static func engineConfiguration() throws -> EngineConfiguration {
@@ -117,31 +145,43 @@ struct Runtime {
     }
 }
 
-/// Runs a command body, turning errors into a message on standard error and an exit code.
+/// Runs a command body, turning errors into a message on standard error and an exit code,
+/// and closes what the command opened.
 func runCommand(_ body: () async throws -> Int32) async throws {
     let code: Int32
     do {
         code = try await body()
-    } catch let error as CLIError {
-        printError("error: \(error.description)")
-        throw ExitCode(error.code)
-    } catch let error as WorkflowError {
-        printError("error: \(error.description)")
-        throw ExitCode(1)
-    } catch let error as PersistenceError {
-        printError("error: \(error.description)")
-        throw ExitCode(1)
-    } catch let error as ExitCode {
-        throw error
+        await Runtime.close()
     } catch {
-        printError("error: \(error)")
-        throw ExitCode(1)
+        let refusal = Runtime.readOnlyRefusal(for: error)
+        await Runtime.close()
+        if let refusal {
+            printError("error: \(refusal.description)")
+            throw ExitCode(1)
+        }
+        throw exitReporting(error)
     }
     if code != 0 { throw ExitCode(code) }
 }
 
+/// Prints `error` for the operator and returns the exit code to leave with.
+private func exitReporting(_ error: any Error) -> ExitCode {
+    switch error {
+    case let error as CLIError:
+        printError("error: \(error.description)")
+        return ExitCode(error.code)
+    case let error as ExitCode:
+        return error
+    default:
+        // WorkflowError, PersistenceError and the rest say what to do next in their description.
+        printError("error: \(error)")
+        return ExitCode(1)
+    }
+}
+
+/// Writes a line to standard error, with control characters made visible (see `terminalSafe`).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(text) + "\n").utf8))
 }
 
 /// The exit code for where a process stopped (see `wf --help`).

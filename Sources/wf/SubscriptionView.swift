@@ -11,22 +11,18 @@ enum SubscriptionView {
         ])
     }
 
+    /// A time given as `--at` or `--since`: see `TimeArgument`.
     static func parseTime(_ text: String) throws -> Date {
-        let iso = ISO8601DateFormatter()
-        if let date = iso.date(from: text) { return date }
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = iso.date(from: text) { return date }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in ["yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        throw CLIError("'\(text)' is not a time; use ISO 8601 (2026-11-25T08:00:00Z) or 2026-11-25 08:00:00 (UTC)")
+        try TimeArgument.parse(text)
     }
 
-    static func printModel(_ model: SubscriptionModel, lockedBy: ProcessID?, usedBy: [SubscriptionSummary]) {
+    /// Prints the model tree; with `at`, first says that it is a past view and how to see it now.
+    static func printModel(_ model: SubscriptionModel, lockedBy: ProcessID?, usedBy: [SubscriptionSummary], at: Date? = nil) {
+        if let at {
+            let now = "wf subscription show \(model.subscriptionID.uuidString.lowercased().prefix(8))"
+            print("as it was at \(Rendering.shortTime(at)) UTC (a past view; now: \(now))")
+            print("")
+        }
         print("subscription  \(model.subscriptionID.uuidString.lowercased())")
         print("product       \(model.productName)")
         print("description   \(model.description)")

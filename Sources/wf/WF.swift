@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct WF: AsyncParsableCommand {
@@ -23,4 +24,28 @@ struct WF: AsyncParsableCommand {
             WorkerCommand.self, WorkersCommand.self, DB.self, Bench.self,
         ]
     )
+
+    /// Errors of the command line itself start like every other error of `wf`.
+    static var _errorPrefix: String { "error: " }
+
+    /// ArgumentParser's `main`, except that its error messages, which may quote what was typed
+    /// (`unknown status '…'`), reach standard error with control characters made visible.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            // Help, --version and our own exit codes (their message is already printed) go the usual way.
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            var message = fullMessage(for: error)
+            if message.hasSuffix("\n") { message.removeLast() }
+            printError(message)
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -22,9 +22,25 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var poolSize: Int
     public var tls: TLSMode
 
-    /// Whether `text` names a PostgreSQL database rather than a SQLite file.
+    /// The URL schemes that name a PostgreSQL database.
+    public static let schemes = ["postgres", "postgresql"]
+
+    /// Whether `text` names a PostgreSQL database rather than a SQLite file (schemes are
+    /// case-insensitive, as in any URL).
     public static func isPostgres(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        urlScheme(of: text).map { schemes.contains($0.lowercased()) } ?? false
+    }
+
+    /// The scheme of `text` when it starts like a URL (`mysql://…`, `postgress://…`), else
+    /// nil: a file path such as `./data/wf.sqlite` or `/var/lib/wf/wf.sqlite` has none.
+    public static func urlScheme(of text: String) -> String? {
+        guard let range = text.range(of: "://") else { return nil }
+        let scheme = text[..<range.lowerBound]
+        // RFC 3986: a letter, then letters, digits, +, - and .
+        guard let first = scheme.first, first.isASCII, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        return String(scheme)
     }
 
     public init(_ text: String) throws {
@@ -80,10 +96,15 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    static func redacting(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? text
+    /// `text` with the password of its `user:password@` part replaced by `***`, whatever the
+    /// scheme, for messages that echo a URL as given. Text that is no URL is returned as is.
+    public static func redacting(_ text: String) -> String {
+        guard let start = text.range(of: "://")?.upperBound else { return text }
+        // Up to the last `@` of all, not the first after the host: a password with a raw `@`,
+        // `/` or `?` (an invalid URL, but typed anyway) must not show in part either. Masking a
+        // little more than the password, in an unusual URL, does no harm.
+        guard let at = text[start...].lastIndex(of: "@"), let colon = text[start..<at].firstIndex(of: ":") else { return text }
+        return String(text[...colon]) + "***" + String(text[at...])
     }
 
     func clientConfiguration() -> PostgresClient.Configuration {
