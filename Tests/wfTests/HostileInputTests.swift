@@ -174,6 +174,25 @@ struct HostileInputTests {
         #expect(try wf.json(["processes"]).arrayValue?.isEmpty == true)
     }
 
+    @Test(arguments: [
+        ("", "line 1, column 1: expected a JSON value, found the end of the input"),
+        ("{\"a\": 1,\n \"b\" 2}", "line 2, column 6: expected ':' after the member name, found '2'"),
+        ("{\"a\": 1 \"b\": 2}", "line 1, column 9: expected ',' or '}', found '\"'"),
+        ("{'a': 1}", "line 1, column 2: expected a member name in double quotes or '}', found '''"),
+        ("{\"a\": \"héllo\n\"}", "line 1, column 13: a control character in a string must be escaped"),
+        ("{\"a\": tru}", "line 1, column 7: expected true, false or null, found 't'"),
+        ("{\"a\": 01}", "line 1, column 7: a number cannot start with 0"),
+        ("{\"a\": 1} x", "line 1, column 10: unexpected 'x' after the JSON value"),
+        ("\n\n  [\"é\", {\"x\": [1, 2}", "line 3, column 20: expected ',' or ']', found '}'"),
+        ("{\"a\": \"open", "line 1, column 7: this string is not closed"),
+        ("{\"a\": \"\\x\"}", "line 1, column 8: invalid escape in a string: \\x"),
+        (String(repeating: "[", count: 100_000), "line 1, column 100001: expected a JSON value, found the end of the input"),
+    ])
+    func aJSONSyntaxErrorNamesLineColumnAndWhatWasExpected(text: String, message: String) {
+        let error = #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(text) }
+        #expect(error?.description.hasPrefix(message) == true, "\(error.map(String.init(describing:)) ?? "no error")")
+    }
+
     // MARK: - A read-only database
 
     @Test func aReadOnlyDatabaseCanBeReadButNotChanged() throws {
