@@ -17,7 +17,9 @@ struct AbortReport {
         }
         let key = id.uuidString.lowercased()
         let unconfirmed = try await UnconfirmedChanges.find(id, subscriptions: runtime.store, processes: runtime.store)
-        let objects = netBoxObjects(in: model.root)
+        // Blocks of other products nested in this one (a Circuit's ports point at their Nodes) are theirs, not this one's.
+        let others = Set(runtime.engine.products.products.filter { $0.name != model.productName }.map(\.rootAttribute))
+        let objects = netBoxObjects(in: model.root, skipping: others)
         let product = runtime.engine.products[model.productName]
         let cleanup = cleanupCommand(model, unconfirmed: unconfirmed, product: product)
         report.lines.append(
@@ -60,13 +62,13 @@ struct AbortReport {
     }
 
     /// `device 3`, `interface 1`, `cable 7`, `address 10.0.0.0/31`: what the model points at in NetBox.
-    static func netBoxObjects(in value: JSONValue) -> [String] {
+    static func netBoxObjects(in value: JSONValue, skipping others: Set<String>) -> [String] {
         let kinds = ["node_id": "device", "port_id": "interface", "circuit_id": "cable"]
         var found: [String] = []
         func walk(_ value: JSONValue) {
             switch value {
             case .object(let object):
-                for key in object.keys.sorted() {
+                for key in object.keys.sorted() where !others.contains(key) {
                     guard let field = object[key] else { continue }
                     if let kind = kinds[key], case .int(let id) = field {
                         found.append("\(kind) \(id)")

@@ -36,7 +36,9 @@ struct NetBoxCommand: AsyncParsableCommand {
         func run() async throws {
             try await runCommand {
                 Runtime.bootstrapLogging()
-                let dataPath = data ?? NetBoxDefaults.liteDataPath(beside: Runtime.databaseLocation(database))
+                let location = Runtime.databaseLocation(database)
+                if data == nil { try Stores.check(location) }  // a mistyped URL must not become a directory name
+                let dataPath = data ?? NetBoxDefaults.liteDataPath(beside: location)
                 let server = try await NetBoxLiteServer.start(
                     NetBoxLiteConfiguration(port: port, token: token, dataPath: dataPath, seed: seed.map { URL(fileURLWithPath: $0) }))
                 // Written straight to the file handle, so it shows at once even when the output is a pipe.

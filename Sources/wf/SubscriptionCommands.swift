@@ -95,7 +95,8 @@ struct SubscriptionCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a subscription's model tree, as it is or as it was at a time.")
         @Argument(help: "The subscription id, or a unique prefix of it.") var subscription: String
-        @Option(name: .long, help: "Show it as it was at this time (ISO 8601, or YYYY-MM-DD HH:MM:SS in UTC).") var at: String?
+        @Option(name: .long, help: "Show it as it was at this time: ISO 8601, YYYY-MM-DD HH:MM:SS in UTC, or relative (yesterday, 2h, 7d).") var at:
+            String?
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -104,8 +105,8 @@ struct SubscriptionCommand: AsyncParsableCommand {
                 let runtime = try await Runtime.open(database)
                 let id = try await runtime.subscriptionID(subscription)
                 let model: SubscriptionModel
-                if let at {
-                    let time = try SubscriptionView.parseTime(at)
+                let time = try at.map(SubscriptionView.parseTime)
+                if let time {
                     guard let found = try await runtime.store.subscription(id, at: time) else {
                         throw CLIError("subscription \(id.uuidString.lowercased()) did not exist yet at \(Rendering.shortTime(time))")
                     }
@@ -116,16 +117,18 @@ struct SubscriptionCommand: AsyncParsableCommand {
                     }
                     model = found
                 }
-                let summary = try await runtime.store.subscriptions(SubscriptionFilter(limit: 100_000)).first { $0.subscriptionID == id }
+                let summary = try await runtime.store.subscriptions(SubscriptionFilter(limit: 1, id: id)).first
                 let users = try await runtime.store.usedBy(id)
                 if output.json {
                     guard case .object(var object) = model.json else { return 0 }
                     object["locked_by"] = summary?.lockedBy.map { .string($0.description) } ?? .null
                     object["in_use_by"] = .array(users.map { .string($0.subscriptionID.uuidString.lowercased()) })
+                    // A past view says so: the model as it was then, not as it is.
+                    object["as_of"] = time.map { .string(Rendering.shortTime($0)) } ?? .null
                     JSONValue.object(object).printJSON()
                     return 0
                 }
-                SubscriptionView.printModel(model, lockedBy: at == nil ? summary?.lockedBy : nil, usedBy: at == nil ? users : [])
+                SubscriptionView.printModel(model, lockedBy: time == nil ? summary?.lockedBy : nil, usedBy: time == nil ? users : [], at: time)
                 return 0
             }
         }
@@ -227,7 +230,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Who did what, when: every step run and every operator action, oldest first.")
     @Option(name: .long, help: "Only what this user did.") var user: String?
-    @Option(name: .long, help: "Only since this time (ISO 8601, or YYYY-MM-DD HH:MM:SS in UTC).") var since: String?
+    @Option(name: .long, help: "Only since this time: ISO 8601, YYYY-MM-DD HH:MM:SS in UTC, or relative (yesterday, 2h, 7d).") var since: String?
     @Option(name: .long, help: "Only this workflow.") var workflow: String?
     @Option(name: .long, help: "At most this many.") var limit = 200
     @OptionGroup var database: DatabaseOptions

@@ -65,6 +65,27 @@ enum SubscriptionView {
         var text: String
     }
 
+    /// `port_a: ethernet-1/2 (26), under_maintenance: false`: each answer as the person chose
+    /// it, with the label the choice showed where the process kept one.
+    static func answers(_ input: State, labelledFrom state: State) -> String {
+        guard !input.isEmpty else { return "(nothing asked)" }
+        return input.keys.sorted().compactMap { key in
+            guard let value = input[raw: key] else { return nil }
+            let plain = value.stringValue ?? value.jsonText
+            guard let label = InputLabels.label(of: value, field: key, in: state), label != plain else { return "\(key): \(plain)" }
+            return "\(key): \(label) (\(plain.count > 12 ? String(plain.prefix(8)) : plain))"
+        }.joined(separator: ", ")
+    }
+
+    /// The labels of the chosen values of `input`, field by field, for `--json`.
+    static func labels(_ input: State, from state: State) -> JSONValue {
+        var labels: [String: JSONValue] = [:]
+        for key in input.keys {
+            if let value = input[raw: key], let label = InputLabels.label(of: value, field: key, in: state) { labels[key] = .string(label) }
+        }
+        return .object(labels)
+    }
+
     /// The processes, versions and operator events of a subscription, in time order.
     static func history(versions: [SubscriptionVersion], processes: [(ProcessRecord, [InputStateRecord])], events: [SubscriptionEvent])
         -> [Entry]
@@ -75,7 +96,7 @@ enum SubscriptionView {
             text += " started by \(process.createdBy), now \(process.status.rawValue)"
             for input in inputs {
                 text += "\n      input (\(input.kind.rawValue)\(input.page.map { ", page \($0)" } ?? "")) by \(input.createdBy): "
-                text += input.input.json.jsonText.clipped(100)
+                text += answers(input.input, labelledFrom: process.state).clipped(160)
             }
             entries.append(
                 Entry(
@@ -84,7 +105,12 @@ enum SubscriptionView {
                         "kind": "process", "time": Rendering.timestamp(process.startedAt), "process_id": .string(process.processID.description),
                         "workflow": .string(process.workflowName), "user": .string(process.createdBy), "status": .string(process.status.rawValue),
                         "inputs": .array(
-                            inputs.map { .object(["input_type": .string($0.kind.rawValue), "user": .string($0.createdBy), "input": $0.input.json]) }),
+                            inputs.map {
+                                .object([
+                                    "input_type": .string($0.kind.rawValue), "user": .string($0.createdBy), "input": $0.input.json,
+                                    "labels": labels($0.input, from: process.state),
+                                ])
+                            }),
                     ]), text: text))
         }
         for version in versions {

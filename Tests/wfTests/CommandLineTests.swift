@@ -20,6 +20,10 @@ struct CommandLineTests {
         }
         #expect(result.stdout.contains("(the demo confirms"))
         #expect(result.stdout.contains("cable 1: connected"))
+        // The history shows what was chosen by its label, not only by its id.
+        #expect(result.stdout.contains("node_a: loc1-core ("), "history inputs carry the chosen labels")
+        #expect(result.stdout.contains("port_a: ethernet-1/1 (1)"))
+        #expect(result.stdout.contains("this run enrolled loc1-core and loc2-core"))
         let subscriptions = try #require(try wf.json(["subscriptions", "--status", "active"]).arrayValue)
         #expect(subscriptions.count == 3)
         #expect(subscriptions.allSatisfy { $0.objectValue?["insync"] == true })

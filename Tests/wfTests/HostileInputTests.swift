@@ -148,8 +148,7 @@ struct HostileInputTests {
         #expect(try wf.json(["audit", "--since", "now"]).arrayValue?.isEmpty == true)
     }
 
-    @Test(.disabled("until SubscriptionCommands.swift passes `at:` to SubscriptionView.printModel (a one-line change, not in this file's reach)"))
-    func subscriptionShowAtSaysItIsAPastView() throws {
+    @Test func subscriptionShowAtSaysItIsAPastView() throws {
         let wf = try WFRunner()
         defer { wf.remove() }
         #expect(try wf.run(["demo"]).status == 0)

@@ -40,7 +40,7 @@ enum SubscriptionChoice {
                 "no \(what) can be acted on by \(workflow) now"
                 + (notOffered.isEmpty
                     ? " (there is none that is \(lifecycles.map(\.rawValue).sorted().joined(separator: ", ")))"
-                    : " (\(notOffered.count) not offered: see above or `wf subscriptions`)")
+                    : " (\(notOffered.count) not offered: held by a process, out of sync or in another lifecycle; see `wf subscriptions`)")
             fields.append(.choice("subscription_id", "Subscription", choices: offered, ifEmpty: empty))
             return fields
         }
@@ -86,7 +86,7 @@ enum SubscriptionChoice {
         let key = id.uuidString.lowercased()
         func refused(_ code: WorkflowError.Code, _ reason: String) -> WorkflowError {
             WorkflowError(
-                code, "subscription \(key) \(reason)", workflow: workflow.name,
+                code, "\(workflow.name) cannot act on subscription \(key) now", workflow: workflow.name,
                 problems: [FieldProblem(field: "subscription.subscription_id", reason: reason)])
         }
         guard let summary = try await store.subscriptions(SubscriptionFilter(statuses: [], limit: 1, id: id)).first else {
@@ -97,7 +97,7 @@ enum SubscriptionChoice {
             throw refused(.invalidInput, "is a \(summary.productName) subscription; \(workflow.name) takes \(takers.joined(separator: " or "))")
         }
         if summary.status == .terminated {
-            throw refused(.invalidLifecycle, "is terminated")
+            throw refused(.invalidInput, "is terminated")
         }
         if let holder = summary.lockedBy {
             let process = try await processes.process(holder)
@@ -105,6 +105,15 @@ enum SubscriptionChoice {
             throw refused(
                 .subscriptionLocked,
                 "is held by process \(holder)\(what) until it ends; wait for it, or abort it (`wf abort \(holder.description.prefix(8))`)")
+        }
+        if workflow.target == .validate {
+            let unconfirmed = try await UnconfirmedChanges.find(id, subscriptions: store, processes: processes)
+            if !unconfirmed.isEmpty {
+                throw refused(
+                    .subscriptionOutOfSync,
+                    "has changes never confirmed as applied (\(unconfirmed.description)); a validate cannot tell from NetBox whether "
+                        + "the devices got them: apply or undo them, then `wf subscription set-in-sync \(key.prefix(8)) --reason …`")
+            }
         }
         if !syncRule(for: workflow.target).allows(insync: summary.insync, status: summary.status) {
             throw refused(
