@@ -22,7 +22,7 @@ public struct StandardTerminal: TerminalIO {
     }
 
     public func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        FileHandle.standardOutput.write(Data(terminalSafe(text).utf8))
     }
 
     /// Whether standard input is a terminal a person can answer on.
@@ -52,7 +52,7 @@ public struct FileDescriptorTerminal: TerminalIO {
     }
 
     public func write(_ text: String) {
-        var bytes = Array(text.utf8)
+        var bytes = Array(terminalSafe(text).utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { buffer in

@@ -1,4 +1,5 @@
 import Foundation
+import TerminalForms
 import WorkflowEngine
 
 /// JSON and text views of processes and steps, with the snake_case keys of the API.

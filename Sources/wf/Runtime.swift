@@ -6,6 +6,7 @@ import NetBoxLite
 import Persistence
 import Products
 import Synchronization
+import TerminalForms
 import WorkflowEngine
 import Workflows
 
