@@ -242,7 +242,7 @@ public enum CreateCircuit {
         return .success(try context.save(subscription))
     }
 
-    static let provideConfigToUser = Step.inputStep("provide_config_to_user") { context in
+    static let provideConfigToUser = Step.inputStep("provide_config_to_user", assignee: WorkshopTeams.configuration) { context in
         let circuit = try context.subscription(CircuitBlock.self).root
         return Form(
             name: "config", title: "Apply the configuration of both sides",

@@ -105,7 +105,7 @@ public enum CreateNode {
         return .success(try context.save(subscription))
     }
 
-    static let provideConfigToUser = Step.inputStep("provide_config_to_user") { context in
+    static let provideConfigToUser = Step.inputStep("provide_config_to_user", assignee: WorkshopTeams.configuration) { context in
         let node = try context.subscription(NodeBlock.self).root
         let config = RouterConfig.node(
             hostname: node.nodeName ?? "", loopbackV4: node.ipv4Loopback ?? "", loopbackV6: node.ipv6Loopback ?? "")

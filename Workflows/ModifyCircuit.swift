@@ -61,7 +61,7 @@ public enum ModifyCircuit {
         return .success(try context.save(subscription).merging(["maintenance_change": .string("\(words(before)) -> \(words(after))")]))
     }
 
-    static let provideConfigToUser = Step.inputStep("provide_config_to_user") { context in
+    static let provideConfigToUser = Step.inputStep("provide_config_to_user", assignee: WorkshopTeams.configuration) { context in
         let circuit = try context.subscription(CircuitBlock.self).root
         let change = context.state[raw: "maintenance_change"]?.stringValue ?? ""
         return Form(

@@ -190,6 +190,10 @@ extension SQLiteStore: ProcessStore {
                 conditions.append("w.name = ?")
                 arguments += [workflow]
             }
+            if let assignee = filter.waitingFor {
+                conditions.append("p.last_status = 'suspended' AND json_extract(p.form, '$.assignee') = ?")
+                arguments += [assignee]
+            }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             arguments += [filter.limit]
             return try Row.fetchAll(

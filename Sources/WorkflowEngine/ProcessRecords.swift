@@ -206,11 +206,14 @@ public struct ProcessFilter: Sendable {
     public var statuses: Set<ProcessStatus>
     public var workflow: WorkflowName?
     public var limit: Int
+    /// Only suspended processes whose form waits for this user or team (`Form.assignee`).
+    public var waitingFor: String?
 
-    public init(statuses: Set<ProcessStatus> = [], workflow: WorkflowName? = nil, limit: Int = 50) {
+    public init(statuses: Set<ProcessStatus> = [], workflow: WorkflowName? = nil, limit: Int = 50, waitingFor: String? = nil) {
         self.statuses = statuses
         self.workflow = workflow
         self.limit = limit
+        self.waitingFor = waitingFor
     }
 }
 

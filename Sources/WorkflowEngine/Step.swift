@@ -100,11 +100,17 @@ public struct Step: Sendable {
     ///
     /// `validate` checks across fields (`FieldProblem(field: "vlan", reason: "is in use")`);
     /// a resume whose answer has problems is refused and the process stays suspended.
+    /// `assignee` names the user or team expected to answer (`wf processes --waiting-for`),
+    /// unless the form names one itself.
     public static func inputStep(
-        _ key: StepKey, form: @escaping @Sendable (StepContext) async throws -> Form,
+        _ key: StepKey, assignee: String? = nil, form: @escaping @Sendable (StepContext) async throws -> Form,
         validate: (@Sendable (State) -> [FieldProblem])? = nil
     ) -> Step {
-        var step = Step(key, retry: .never) { context in .suspend(try await form(context)) }
+        var step = Step(key, retry: .never) { context in
+            var asked = try await form(context)
+            asked.assignee = asked.assignee ?? assignee
+            return .suspend(asked)
+        }
         step.inputValidator = validate
         return step
     }

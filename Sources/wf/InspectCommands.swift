@@ -7,7 +7,9 @@ struct Processes: AsyncParsableCommand {
 
     @Option(name: .long, help: "Only processes with this status (e.g. suspended, failed); repeatable.") var status: [String] = []
     @Option(name: .long, help: "Only processes of this workflow.") var workflow: String?
-    @Option(name: .long, help: "At most this many (default 50).") var limit = 50
+    @Option(name: .long, help: "Only suspended processes waiting for this user or team (their input step's assignee, e.g. noc).")
+    var waitingFor: String?
+    @Option(name: .long, help: "At most this many.") var limit = 50
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -22,7 +24,8 @@ struct Processes: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let runtime = try await Runtime.open(database)
-            let filter = ProcessFilter(statuses: Set(status.compactMap(ProcessStatus.init)), workflow: workflow, limit: limit)
+            let filter = ProcessFilter(
+                statuses: Set(status.compactMap(ProcessStatus.init)), workflow: workflow, limit: limit, waitingFor: waitingFor)
             let processes = try await runtime.store.processes(filter)
             if output.json {
                 JSONValue.array(processes.map { Rendering.process($0, currentVersion: runtime.engine.registry[$0.workflowName]?.version) })
@@ -30,17 +33,18 @@ struct Processes: AsyncParsableCommand {
                 return 0
             }
             guard !processes.isEmpty else {
-                print("no processes")
+                print(waitingFor.map { "nothing waits for \($0)" } ?? "no processes")
                 return 0
             }
             print(
                 Rendering.table(
-                    ["PROCESS", "WORKFLOW", "STATUS", "LAST STEP", "STARTED", "BY"],
+                    ["PROCESS", "WORKFLOW", "STATUS", "LAST STEP", "STARTED", "BY", "WAITS FOR"],
                     processes.map { process in
                         [
                             String(process.processID.description.prefix(8)), process.workflowName,
                             Rendering.isStranded(process) ? "running (runner lost)" : process.status.rawValue,
                             process.lastStep?.rawValue ?? "-", Rendering.shortTime(process.startedAt), process.createdBy,
+                            process.status == .suspended ? (process.form?.assignee ?? "anyone") : "-",
                         ]
                     }))
             return 0

@@ -209,7 +209,7 @@ enum OutcomeReport {
         switch outcome.status {
         case .suspended:
             if let form = outcome.form {
-                print("  waiting for: \(form.title)")
+                print("  waiting for: \(form.title)" + (form.assignee.map { " (assigned to \($0))" } ?? ""))
                 for field in form.fields where field.kind == .display {
                     print("  \(field.label):")
                     for line in (field.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }

@@ -170,3 +170,20 @@ struct OneWriterTests {
         }
     }
 }
+
+/// Input steps name who is expected to answer, and processes can be listed by it.
+@Suite("Assignees", .serialized)
+struct AssigneeTests {
+    @Test func aConfigConfirmationWaitsForTheNOCAndIsListedForIt() async throws {
+        try await withWorkshop { lab in
+            let started = try await lab.engine.start("create_node", input: ["device_id": 1], user: "alice")
+            #expect(started.status == .suspended)
+            #expect(started.form?.assignee == WorkshopTeams.configuration)
+            let waiting = try await lab.store.processes(ProcessFilter(waitingFor: "noc"))
+            #expect(waiting.map(\.processID) == [started.processID])
+            #expect(try await lab.store.processes(ProcessFilter(waitingFor: "alice")).isEmpty)
+            _ = try await lab.engine.resume(started.processID, input: ["confirmed": true], user: "bob")
+            #expect(try await lab.store.processes(ProcessFilter(waitingFor: "noc")).isEmpty, "only what still waits")
+        }
+    }
+}

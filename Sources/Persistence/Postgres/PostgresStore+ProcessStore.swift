@@ -193,6 +193,10 @@ extension PostgresStore: ProcessStore {
             binds.append(workflow)
             conditions.append("w.name = $\(binds.count)")
         }
+        if let assignee = filter.waitingFor {
+            binds.append(assignee)
+            conditions.append("p.last_status = 'suspended' AND p.form->>'assignee' = $\(binds.count)")
+        }
         binds.append(filter.limit)
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try await rows(
