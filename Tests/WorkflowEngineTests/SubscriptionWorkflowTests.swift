@@ -202,7 +202,7 @@ struct SubscriptionWorkflowTests {
             try await harness.engine.start(name, input: Self.input(node), user: "bob")
         }
         #expect(refused.code == .subscriptionOutOfSync, "a modify takes only an in-sync subscription")
-        #expect(refused.message.contains("set-in-sync"), "says what to do")
+        #expect(refused.problems.first?.reason.contains("set-in-sync") == true, "says what to do")
 
         try await harness.temporary.store.setInSync(node.subscriptionID, user: "alice", reason: "checked by hand", now: Date())
         #expect(try await Self.summary(harness, node.subscriptionID).insync)

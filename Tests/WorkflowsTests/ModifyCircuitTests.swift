@@ -56,7 +56,7 @@ struct ModifyCircuitTests {
                 try await lab.engine.start(
                     "modify_circuit", input: ["subscription_id": .string(node.uuidString), "under_maintenance": false], user: "bob")
             }
-            #expect(error.message.contains("is a Node subscription; modify_circuit takes Circuit"))
+            #expect(error.problems.first?.reason.contains("is a Node subscription; modify_circuit takes Circuit") == true, "\(error)")
         }
     }
 

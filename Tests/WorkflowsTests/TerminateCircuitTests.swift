@@ -100,7 +100,7 @@ struct TerminateCircuitTests {
                 try await lab.engine.start("terminate_circuit", input: lab.input(node), user: "carol")
             }
             #expect(error.code == .invalidInput)
-            #expect(error.message.contains("is a Node subscription; terminate_circuit takes Circuit"))
+            #expect(error.problems.first?.reason.contains("is a Node subscription; terminate_circuit takes Circuit") == true, "\(error)")
             #expect(try await lab.summary(node.subscriptionID).lockedBy == nil)
         }
     }

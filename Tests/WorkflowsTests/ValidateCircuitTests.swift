@@ -121,7 +121,7 @@ struct ValidateCircuitTests {
                 try await lab.engine.start("validate_circuit", input: lab.input(node), user: "dave")
             }
             #expect(error.code == .invalidInput)
-            #expect(error.message.contains("is a Node subscription; validate_circuit takes Circuit"))
+            #expect(error.problems.first?.reason.contains("is a Node subscription; validate_circuit takes Circuit") == true, "\(error)")
         }
     }
 
