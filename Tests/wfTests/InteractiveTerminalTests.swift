@@ -103,4 +103,49 @@ struct InteractiveTerminalTests {
         #expect(child.terminationStatus == 1)
         #expect(try wf.json(["processes"]).arrayValue?.isEmpty == true)
     }
+
+    /// A page whose choice list is empty used to trap (`Range requires lowerBound <= upperBound`,
+    /// exit 132) once a number was typed. It now says why and ends cleanly, as `--input` does.
+    @Test func anEmptyChoiceListSaysWhyAndEndsCleanly() async throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        #expect(try wf.run(["db", "migrate"]).status == 0)
+        let terminal = try PseudoTerminal()
+        let child = try launch(wf, ["start", "create_circuit"], on: terminal)
+        try terminal.expect("no active, in-sync Node to connect yet: run create_node first")
+        terminal.send("1")
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 1)
+        #expect(try wf.json(["processes"]).arrayValue?.isEmpty == true, "nothing stored")
+
+        let scripted = try wf.run(["start", "create_circuit", "--input", "-"], stdin: #"{"product": "Circuit 10G", "node_a": "x"}"#)
+        #expect(scripted.status == 1)
+        #expect(scripted.stderr.contains("no active, in-sync Node to connect yet: run create_node first"), "\(scripted.stderr)")
+    }
+
+    /// Abort undoes nothing, and says what it leaves and how to clean it up; the clean-up it
+    /// names works, and the device is offered again.
+    @Test func abortSaysWhatItLeavesBehindAndTheCleanUpWorks() async throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let started = try #require(try wf.json(["start", "create_node", "--input", "-"], stdin: #"{"device_id": 1}"#).objectValue)
+        #expect(started["last_status"]?.stringValue == "suspended")
+        let id = try #require(started["process_id"]?.stringValue)
+
+        let aborted = try wf.run(["abort", String(id.prefix(8)), "--reason", "wrong device"])
+        #expect(aborted.status == 0, "\(aborted.stderr)")
+        #expect(aborted.stdout.contains("left behind: subscription"), "\(aborted.stdout)")
+        #expect(aborted.stdout.contains("out of sync"))
+        #expect(aborted.stdout.contains("never confirmed as applied: create_node"))
+        #expect(aborted.stdout.contains("device 1"), "names the NetBox objects")
+        #expect(aborted.stdout.contains("wf start terminate_node --input"), "names the clean-up")
+
+        let subscription = try #require(try wf.json(["subscriptions"]).arrayValue?.first?.objectValue)
+        #expect(subscription["insync"] == false, "stays visibly out of sync")
+        let key = try #require(subscription["subscription_id"]?.stringValue)
+        let cleaned = try wf.json(["start", "terminate_node", "--input", "-"], stdin: "{\"subscription_id\": \"\(key.prefix(8))\"}")
+        #expect(cleaned.objectValue?["last_status"]?.stringValue == "completed", "\(cleaned)")
+        let again = try wf.json(["start", "create_node", "--input", "-"], stdin: #"{"device_id": 1}"#)
+        #expect(again.objectValue?["last_status"]?.stringValue == "suspended", "the device is offered again: \(again)")
+    }
 }
