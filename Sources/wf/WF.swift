@@ -11,12 +11,13 @@ struct WF: AsyncParsableCommand {
             The user recorded for every action is --user, else $USER.
 
             Exit codes:
-              0  done: the process completed or is suspended waiting for input (or the command succeeded)
-              1  the command was refused or failed: unknown workflow or process, invalid input, a status that does not allow it,
-                 a database error
+              0  done: the process completed or is suspended waiting for input, a confirmation was answered "not yet"
+                 (the process stays suspended), or the command succeeded; `wf abort` exits 0 once the process is aborted
+              1  the command was refused or failed: unknown workflow or process, invalid input, nothing to choose from, a
+                 subscription held by another process or out of sync, a database error
               3  the process stopped as failed, aborted, api_unavailable or inconsistent_data
               4  the process is waiting to retry a step after a transient failure
-              64 the command line itself is wrong
+              64 the command line itself is wrong (an unknown option, a bad --user, --at or --since)
             """,
         subcommands: [
             Demo.self, Start.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
