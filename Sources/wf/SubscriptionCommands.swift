@@ -239,8 +239,8 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let runtime = try await Runtime.open(database)
-            let entries = try await runtime.store.audit(
-                AuditFilter(user: user, since: try since.map(SubscriptionView.parseTime), workflow: workflow, limit: limit))
+            let sinceTime = try since.map(SubscriptionView.parseTime)
+            let entries = try await runtime.store.audit(AuditFilter(user: user, since: sinceTime, workflow: workflow, limit: limit))
             if output.json {
                 JSONValue.array(
                     entries.map { entry in
@@ -252,6 +252,13 @@ struct AuditCommand: AsyncParsableCommand {
                         ])
                     }
                 ).printJSON()
+                return 0
+            }
+            guard !entries.isEmpty else {
+                let filters = [
+                    user.map { "by \($0)" }, workflow.map { "in \($0)" }, sinceTime.map { "since \(Rendering.shortTime($0)) UTC" },
+                ].compactMap { $0 }
+                print("nothing recorded" + (filters.isEmpty ? "" : " " + filters.joined(separator: " ")))
                 return 0
             }
             print(

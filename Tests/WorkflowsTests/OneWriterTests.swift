@@ -187,3 +187,46 @@ struct AssigneeTests {
         }
     }
 }
+
+/// create_circuit builds its config from its Nodes' names and addresses: it offers only Nodes
+/// that are active, in sync and held by nobody, and says why the others are missing.
+@Suite("create_circuit's Nodes", .serialized)
+struct CircuitNodeChoiceTests {
+    @Test func heldAndOutOfSyncNodesAreNotOfferedAndTheFormSaysWhy() async throws {
+        try await withWorkshop { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            _ = try await lab.enrolledNode(3)
+            // A validate that found drift holds node 2 until it is repaired or aborted.
+            _ = try await lab.netbox.updateDevice(id: 2, .init(status: "planned"))
+            let validate = try await lab.engine.start("validate_node", input: lab.input(b), user: "carol")
+            #expect(validate.status == .failed)
+
+            func firstPage() async throws -> Form {
+                try await lab.engine.makeFormSession(try #require(lab.engine.registry["create_circuit"]?.initialForm)).page(0, answers: State())
+            }
+            var page = try await firstPage()
+            var offered = page.fields.first { $0.name == "node_a" }?.choices?.map(\.label) ?? []
+            #expect(offered == ["loc1-core", "loc3-core"])
+            var missing = page.fields.first { $0.name == "unusable_nodes" }?.items ?? []
+            #expect(missing.count == 1 && missing.first?.value.contains("held by process \(validate.processID.description.prefix(8))") == true)
+
+            // Aborted, it is no longer held but out of sync: still not offered, for that reason.
+            _ = try await lab.engine.abort(validate.processID, user: "carol", reason: "repair later")
+            page = try await firstPage()
+            offered = page.fields.first { $0.name == "node_a" }?.choices?.map(\.label) ?? []
+            #expect(offered == ["loc1-core", "loc3-core"])
+            missing = page.fields.first { $0.name == "unusable_nodes" }?.items ?? []
+            #expect(missing.first?.value.contains("out of sync") == true, "\(missing)")
+
+            // Named anyway through --input, the step refuses it before touching NetBox.
+            func id(_ model: SubscriptionModel) -> JSONValue { .string(model.subscriptionID.uuidString.lowercased()) }
+            let refused = try await #require(throws: WorkflowError.self) {
+                try await lab.engine.start(
+                    "create_circuit", input: .pages([["product": "Circuit 10G", "node_a": id(a)], ["node_b": id(b)], ["port_a": 1], ["port_b": 12]]),
+                    user: "alice")
+            }
+            #expect(refused.code == .invalidInput, "\(refused)")
+        }
+    }
+}

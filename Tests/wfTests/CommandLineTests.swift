@@ -222,4 +222,12 @@ struct CommandLineTests {
         #expect(demo["target"] == "system")
         #expect(demo["steps"]?.arrayValue?.count == 5)
     }
+
+    @Test func anEmptyAuditSaysSoWithItsFilters() throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let result = try wf.run(["audit", "--user", "nobody", "--since", "2h"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("nothing recorded by nobody since "), "\(result.stdout)")
+    }
 }
