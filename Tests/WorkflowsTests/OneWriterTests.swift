@@ -223,7 +223,8 @@ struct CircuitNodeChoiceTests {
             func id(_ model: SubscriptionModel) -> JSONValue { .string(model.subscriptionID.uuidString.lowercased()) }
             let refused = try await #require(throws: WorkflowError.self) {
                 try await lab.engine.start(
-                    "create_circuit", input: .pages([["product": "Circuit 10G", "node_a": id(a)], ["node_b": id(b)], ["port_a": 1], ["port_b": 12]]),
+                    "create_circuit",
+                    input: .pages([["product": "Circuit 10G", "node_a": id(a)], ["node_b": id(b)], ["port_a": 1], ["port_b": 12]]),
                     user: "alice")
             }
             #expect(refused.code == .invalidInput, "\(refused)")
