@@ -12,16 +12,17 @@ struct NetBoxConnectionTests {
     @Test func refusedConnectionIsReportedAtOnceAndSaysRefused() async throws {
         // Port 1: nothing listens there.
         let url = try #require(URL(string: "http://127.0.0.1:1"))
-        // Timeouts far longer than the bound below: only a refusal reported as it happens passes,
-        // however loaded the machine (the parallel suite once took 7 s to get here).
-        let client = NetBoxClient(NetBoxConfiguration(url: url, token: Self.token, timeout: .seconds(120), connectTimeout: .seconds(60)))
+        // Timeouts far longer than any load could stretch a refusal: a refusal reported as it
+        // happens says "refused". The old client retried connecting until the request's
+        // deadline and then reported that deadline, so the message alone tells them apart; the
+        // bound on time (no benchmark: CI's loaded machine once took 17 s to get here) checks
+        // that neither timeout was waited for.
+        let client = NetBoxClient(NetBoxConfiguration(url: url, token: Self.token, timeout: .seconds(240), connectTimeout: .seconds(120)))
         let clock = ContinuousClock()
         let started = clock.now
         let error = try await #require(throws: NetBoxError.self) { try await client.device(id: 1) }
         let took = clock.now - started
-        // A bound on the behaviour, not a benchmark: neither timeout is waited for, nor the
-        // 15 s the connection pool's retries used to take.
-        #expect(took < .seconds(15), "took \(took)")
+        #expect(took < .seconds(100), "took \(took)")
         #expect(error.message == "NetBox at http://127.0.0.1:1 refused the connection (nothing listens on that port)")
         #expect(error.code == .unavailable)
         #expect(error.isRetryable, "the engine parks the process and retries later")
