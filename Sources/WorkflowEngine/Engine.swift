@@ -290,11 +290,7 @@ public struct Engine: Sendable {
                 .invalidInput, "a \(workflow.target.rawValue) workflow needs the subscription it works on",
                 workflow: workflow.name, problems: [FieldProblem(field: "subscription_id", reason: "is required (a subscription id)")])
         }
-        switch workflow.target {
-        case .modify: return [SubscriptionLock(id, sync: .inSync)]
-        case .terminate: return [SubscriptionLock(id, refuseIfInUse: true, sync: .inSyncOnceActive)]
-        default: return [SubscriptionLock(id)]
-        }
+        return [SubscriptionLock(id, refuseIfInUse: workflow.target == .terminate, sync: SubscriptionChoice.syncRule(for: workflow.target))]
     }
 
     /// Claims a process for a retry (by an operator, or by the retry timer when `dueBy` is set).
