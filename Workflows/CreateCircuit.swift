@@ -110,20 +110,23 @@ public enum CreateCircuit {
 
     /// The choice of a node's free ports of the chosen product's speed, saying so when there is none.
     static func portField(_ context: FormContext, _ name: String, _ label: String, node: String) async throws -> FormField {
-        let variant = try context.answers.value(for: product)
-        let speed = CircuitProduct.variants.first { $0.name == variant }?.fixedInputs["speed"].flatMap(Int.init)
+        let speed = try chosenSpeed(context)
         let nodeName = try await usableNodes(context).first { $0.value.stringValue == node }?.label ?? "that node"
         let speedText = speed.map { $0 % 1000 == 0 ? "\($0 / 1000)G" : "\($0) Mbit/s" } ?? "any speed"
         return .choice(
-            name, label, choices: try await freePorts(context, node: node),
+            name, label, choices: try await freePorts(context, node: node, speed: speed),
             ifEmpty: "no free \(speedText) port on \(nodeName): free one in NetBox, or choose another node or circuit speed")
     }
 
-    /// The node's free physical ports of the chosen product's speed, labelled by name.
-    static func freePorts(_ context: FormContext, node subscription: String) async throws -> [Choice] {
+    /// The speed (Mbit/s) of the circuit product chosen on the first page.
+    static func chosenSpeed(_ context: FormContext) throws -> Int? {
         let variant = try context.answers.value(for: product)
-        let speed = CircuitProduct.variants.first { $0.name == variant }?.fixedInputs["speed"].flatMap(Int.init)
-        return try await context.cached("ports:\(subscription):\(speed ?? 0)") {
+        return CircuitProduct.variants.first { $0.name == variant }?.fixedInputs["speed"].flatMap(Int.init)
+    }
+
+    /// The node's free physical ports of `speed`, labelled by name.
+    static func freePorts(_ context: FormContext, node subscription: String, speed: Int?) async throws -> [Choice] {
+        try await context.cached("ports:\(subscription):\(speed ?? 0)") {
             guard let id = UUID(uuidString: subscription), let store = context.subscriptions,
                 let node = try await store.subscription(id)?.root.decode(NodeBlock.self), let device = node.nodeID
             else { return [] }

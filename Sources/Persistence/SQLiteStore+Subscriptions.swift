@@ -232,9 +232,9 @@ extension SQLiteStore: SubscriptionStore {
     /// Makes `processID` the holder of subscription `key` when nobody holds it (a create's
     /// first save), or throws naming the process that does. A process saves only what it holds.
     static func hold(_ key: String, for processID: ProcessID, _ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE subscriptions SET locked_by = ? WHERE subscription_id = ? AND locked_by IS NULL", arguments: [processID.description, key])
-        let holder = try String.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+        let holder = try String.fetchOne(
+            db, sql: "UPDATE subscriptions SET locked_by = COALESCE(locked_by, ?) WHERE subscription_id = ? RETURNING locked_by",
+            arguments: [processID.description, key])
         if let holder, holder != processID.description {
             throw try locked(key, by: holder, db)
         }

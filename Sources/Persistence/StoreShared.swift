@@ -30,21 +30,13 @@ enum StoreShared {
     /// A process refused because another holds the subscription's lock; `holding` is that
     /// process's workflow, starter and status when known.
     static func locked(_ key: String, by holder: String, holding: (workflow: String, user: String, status: String)?) -> WorkflowError {
-        let what = holding.map { " (\($0.workflow), started by \($0.user), \($0.status))" } ?? ""
-        return WorkflowError(
-            .subscriptionLocked,
-            "subscription \(key) is locked by process \(holder)\(what); wait for it to finish, abort it, or "
-                + "`wf subscription unlock \(key.prefix(8)) --force`")
+        WorkflowError(.subscriptionLocked, "subscription \(key) is " + SubscriptionRefusal.held(key, by: holder, holding: holding))
     }
 
     /// A modify or terminate refused because the subscription is out of sync (an aborted or
     /// failed process left it so, or a validate found drift).
     static func outOfSync(_ key: String, status: String) -> WorkflowError {
-        WorkflowError(
-            .subscriptionOutOfSync,
-            "subscription \(key) (\(status)) is out of sync; modify and terminate take only in-sync subscriptions. "
-                + "See why with `wf subscription history \(key.prefix(8))`; check it against NetBox with its validate workflow, "
-                + "or, once repaired by hand, `wf subscription set-in-sync \(key.prefix(8)) --reason …`")
+        WorkflowError(.subscriptionOutOfSync, "subscription \(key) is " + SubscriptionRefusal.outOfSync(key, status: status))
     }
 
     /// A terminate refused because other subscriptions use this one.

@@ -20,8 +20,9 @@ struct AbortReport {
         // Blocks of other products nested in this one (a Circuit's ports point at their Nodes) are theirs, not this one's.
         let others = Set(runtime.engine.products.products.filter { $0.name != model.productName }.map(\.rootAttribute))
         let objects = netBoxObjects(in: model.root, skipping: others)
-        let product = runtime.engine.products[model.productName]
-        let cleanup = cleanupCommand(model, unconfirmed: unconfirmed, product: product)
+        // The product's own workflows by what they are for, as the catalog declares them.
+        let workflows = (runtime.engine.products[model.productName]?.workflows ?? []).compactMap { runtime.engine.registry[$0] }
+        let cleanup = cleanupCommand(model, unconfirmed: unconfirmed, workflows: workflows)
         report.lines.append(
             "  left behind: subscription \(key.prefix(8)) \"\(model.description)\" (\(model.productName)): \(model.status.rawValue), "
                 + (model.insync ? "in sync" : "out of sync"))
@@ -44,12 +45,12 @@ struct AbortReport {
 
     /// What to run next: terminate a subscription that never became active; confirm by hand
     /// what an aborted modify changed; check again otherwise.
-    private static func cleanupCommand(_ model: SubscriptionModel, unconfirmed: UnconfirmedChanges, product: ProductDefinition?) -> String {
+    private static func cleanupCommand(_ model: SubscriptionModel, unconfirmed: UnconfirmedChanges, workflows: [WorkflowDefinition]) -> String {
         let key = model.subscriptionID.uuidString.lowercased()
-        func workflow(_ prefix: String) -> String { product?.workflows.first { $0.hasPrefix(prefix) } ?? "\(prefix)…" }
+        func workflow(_ target: WorkflowTarget) -> String { workflows.first { $0.target == target }?.name ?? "its \(target.rawValue) workflow" }
         switch model.status {
         case .initial, .provisioning:
-            return "it never became active: `wf start \(workflow("terminate_")) --input - <<< '{\"subscription_id\": \"\(key)\"}'` "
+            return "it never became active: `wf start \(workflow(.terminate)) --input - <<< '{\"subscription_id\": \"\(key)\"}'` "
                 + "releases what it holds in NetBox and ends it"
         case .terminated:
             return "nothing: it is terminated"
@@ -57,7 +58,7 @@ struct AbortReport {
             if !unconfirmed.isEmpty {
                 return "apply or undo the change on the devices, then `wf subscription set-in-sync \(key.prefix(8)) --reason \"…\"`"
             }
-            return "check it against NetBox with `wf start \(workflow("validate_")) --input - <<< '{\"subscription_id\": \"\(key)\"}'`"
+            return "check it against NetBox with `wf start \(workflow(.validate)) --input - <<< '{\"subscription_id\": \"\(key)\"}'`"
         }
     }
 

@@ -101,10 +101,12 @@ enum SubscriptionChoice {
         }
         if let holder = summary.lockedBy {
             let process = try await processes.process(holder)
-            let what = process.map { " (\($0.workflowName), started by \($0.createdBy), \($0.status.rawValue))" } ?? ""
             throw refused(
                 .subscriptionLocked,
-                "is held by process \(holder)\(what) until it ends; wait for it, or abort it (`wf abort \(holder.description.prefix(8))`)")
+                "is "
+                    + SubscriptionRefusal.held(
+                        key, by: holder.description,
+                        holding: process.map { (workflow: $0.workflowName, user: $0.createdBy, status: $0.status.rawValue) }))
         }
         if workflow.target == .validate {
             let unconfirmed = try await UnconfirmedChanges.find(id, subscriptions: store, processes: processes)
@@ -116,11 +118,7 @@ enum SubscriptionChoice {
             }
         }
         if !syncRule(for: workflow.target).allows(insync: summary.insync, status: summary.status) {
-            throw refused(
-                .subscriptionOutOfSync,
-                "is out of sync; \(workflow.target.rawValue) workflows take only in-sync subscriptions: see why with "
-                    + "`wf subscription history \(key.prefix(8))`, check it with its validate workflow, or once repaired by hand "
-                    + "`wf subscription set-in-sync \(key.prefix(8)) --reason …`")
+            throw refused(.subscriptionOutOfSync, "is " + SubscriptionRefusal.outOfSync(key, status: summary.status.rawValue))
         }
     }
 

@@ -47,13 +47,13 @@ public struct UnconfirmedChanges: Sendable, Hashable {
     ) async throws -> UnconfirmedChanges {
         let versions = try await subscriptions.versions(of: id)
         let confirmedAt = try await subscriptions.events(of: id).filter { $0.event == SubscriptionEvent.setInSync }.map(\.time).max()
-        var statuses: [ProcessID: ProcessRecord?] = [:]
+        var records: [ProcessID: ProcessRecord?] = [:]
         var aborted: [SubscriptionVersion] = []
         for version in versions.reversed() {
             if let confirmedAt, version.time <= confirmedAt { break }
             guard let processID = version.processID else { break }
-            if statuses[processID] == nil { statuses[processID] = try await processes.process(processID) }
-            guard let process = statuses[processID] ?? nil, process.status == .aborted else { break }
+            if records[processID] == nil { records[processID] = try await processes.process(processID) }
+            guard let process = records[processID] ?? nil, process.status == .aborted else { break }
             aborted.insert(version, at: 0)
         }
         var order: [ProcessID] = []
@@ -62,7 +62,7 @@ public struct UnconfirmedChanges: Sendable, Hashable {
         }
         var parts: [Part] = []
         for processID in order {
-            guard let process = statuses[processID] ?? nil else { continue }
+            guard let process = records[processID] ?? nil else { continue }
             let mine = aborted.filter { $0.processID == processID }
             guard let oldest = mine.first, let newest = mine.last else { continue }
             let before = versions.last { $0.version < oldest.version }
