@@ -296,6 +296,17 @@ private struct JSONScanner {
         return byte < 0x20 ? "a control character" : "'\(character)'"
     }
 
+    /// Steps into the container that starts at `current`; true when it closes at once (`{}`, `[]`).
+    private mutating func open(closedBy close: UInt8, _ stack: inout [UInt8]) -> Bool {
+        stack.append(bytes[index])
+        index += 1
+        skipWhitespace()
+        guard current == close else { return false }
+        stack.removeLast()
+        index += 1
+        return true
+    }
+
     mutating func firstError() -> (Int, String)? {
         var stack: [UInt8] = []  // the open containers: `[` or `{`
         var expectingValue = true
@@ -304,25 +315,13 @@ private struct JSONScanner {
             if expectingValue {
                 switch current {
                 case UInt8(ascii: "{"):
-                    stack.append(UInt8(ascii: "{"))
-                    index += 1
-                    skipWhitespace()
-                    if current == UInt8(ascii: "}") {
-                        stack.removeLast()
-                        index += 1
+                    if open(closedBy: UInt8(ascii: "}"), &stack) {
                         expectingValue = false
                     } else if let error = memberName(first: true) {
                         return error
                     }
                 case UInt8(ascii: "["):
-                    stack.append(UInt8(ascii: "["))
-                    index += 1
-                    skipWhitespace()
-                    if current == UInt8(ascii: "]") {
-                        stack.removeLast()
-                        index += 1
-                        expectingValue = false
-                    }
+                    if open(closedBy: UInt8(ascii: "]"), &stack) { expectingValue = false }
                 default:
                     if let error = scalar() { return error }
                     expectingValue = false
