@@ -159,7 +159,10 @@ struct SubscriptionWorkflowTests {
         let refusal = try #require(refusals.first)
         #expect(winner.status == .suspended)
         #expect(refusal.code == .subscriptionLocked)
-        #expect(refusal.message.contains(winner.processID.description), "names the process holding the lock")
+        // The loser is refused either by the form's pre-check (the winner already held it:
+        // the holder is named on the field) or inside the store's transaction (in the message).
+        let said = ([refusal.message] + refusal.problems.map(\.reason)).joined(separator: "\n")
+        #expect(said.contains(winner.processID.description), "names the process holding the lock")
         #expect(try await Self.summary(harness, node.subscriptionID).lockedBy == winner.processID)
         #expect(try await harness.store.processes(ProcessFilter()).map(\.processID) == [winner.processID], "nothing stored for the loser")
     }
