@@ -124,13 +124,19 @@ public enum CreateCircuit {
         return CircuitProduct.variants.first { $0.name == variant }?.fixedInputs["speed"].flatMap(Int.init)
     }
 
-    /// The node's free physical ports of `speed`, labelled by name.
+    /// The node's free physical ports of `speed` with no address on them, labelled by name.
     static func freePorts(_ context: FormContext, node subscription: String, speed: Int?) async throws -> [Choice] {
         try await context.cached("ports:\(subscription):\(speed ?? 0)") {
             guard let id = UUID(uuidString: subscription), let store = context.subscriptions,
                 let node = try await store.subscription(id)?.root.decode(NodeBlock.self), let device = node.nodeID
             else { return [] }
-            return try await context.netbox().freeInterfaces(deviceID: device, speed: speed).map { Choice(.int($0.id), label: $0.name) }
+            // A port that carries an address is not free: the circuit's addresses go there, and
+            // someone else's would be taken over or deleted with it.
+            let netbox = try await context.netbox()
+            let addressed = Set(try await netbox.ipAddresses(deviceID: device).compactMap(\.assignedObjectID))
+            return try await netbox.freeInterfaces(deviceID: device, speed: speed).filter { !addressed.contains($0.id) }.map {
+                Choice(.int($0.id), label: $0.name)
+            }
         }
     }
 
@@ -174,33 +180,40 @@ public enum CreateCircuit {
     }
 
     /// A /31 from the IPv4 core-link prefix and a /127 from the IPv6 one, one address of each
-    /// per side, assigned to its port. Each block is described by the subscription, so a
-    /// re-run finds what it allocated before instead of allocating again.
+    /// per side, assigned to its port. A re-run adopts what an earlier run of this step made,
+    /// as the ledger says, instead of allocating again; an address on a port that the ledger
+    /// does not know is someone else's, and the step refuses it rather than take it over.
     static let reserveIPsInIPAM = Step("reserve_ips_in_ipam", retry: .standard) { context in
         var subscription = try context.subscription(CircuitBlock.self)
         let netbox = try await context.netbox()
         let plan = context.ipamPlan
         let tag = "circuit \(subscription.subscriptionID.uuidString.lowercased())"
-        for (parent, length, isV6) in [(plan.coreLinkV4, 31, false), (plan.coreLinkV6, 127, true)] {
-            let description = "\(tag) \(isV6 ? "v6" : "v4")"
-            let block: NetBoxPrefix
-            if let existing = try await netbox.prefixes(within: parent, description: description).first {
-                block = existing
-            } else {
-                block = try await netbox.allocatePrefix(
-                    in: try await netbox.requirePrefix(parent), .init(prefixLength: length, description: description))
+        let ours = Set(try await context.settlePendingCreates().filter { $0.objectType == "ipam.ip-address" }.compactMap(\.objectID))
+        for member in subscription.root.members {
+            guard let port = member.port, let portID = port.portID else { throw StepError("a member of the circuit has no port") }
+            if let foreign = try await netbox.ipAddresses(interfaceID: portID).first(where: { !ours.contains($0.id) }) {
+                throw StepError(
+                    "port \(port.portName ?? String(portID)) of \(port.node?.nodeName ?? "the node") carries \(foreign.address) "
+                        + "(ipam.ip-address \(foreign.id)), which this orchestrator did not create: remove it from the port in NetBox "
+                        + "and retry, or abort this process")
+            }
+        }
+        for (parent, length, family) in [(plan.coreLinkV4, 31, "v4"), (plan.coreLinkV6, 127, "v6")] {
+            let blockKey = "\(family) block"
+            let block = try await context.adoptOrCreate(blockKey, fetch: { try await netbox.prefix(id: $0) }) {
+                try await netbox.allocatePrefix(
+                    in: try await netbox.requirePrefix(parent), .init(prefixLength: length, description: "\(tag) \(family)"), key: blockKey)
             }
             for index in subscription.root.members.indices {
                 guard let port = subscription.root.members[index].port, let portID = port.portID else {
                     throw StepError("member \(index) of the circuit has no port")
                 }
-                var address = try await netbox.ipAddresses(interfaceID: portID).first { $0.address.contains(":") == isV6 }
-                if address == nil {
-                    address = try await netbox.allocateAddress(
-                        in: block, .init(interface: portID, description: "\(port.node?.nodeName ?? "") \(port.portName ?? "")"))
+                let key = "\(family) address \(index == 0 ? "A" : "B")"
+                let address = try await context.adoptOrCreate(key, fetch: { try await netbox.ipAddress(id: $0) }) {
+                    try await netbox.allocateAddress(
+                        in: block, .init(interface: portID, description: "\(port.node?.nodeName ?? "") \(port.portName ?? "")"), key: key)
                 }
-                guard let address else { throw StepError("no address for \(port.portName ?? "the port")") }
-                if isV6 {
+                if family == "v6" {
                     subscription.root.members[index].v6IPAddress = address.address
                 } else {
                     subscription.root.members[index].v4IPAddress = address.address
@@ -210,25 +223,28 @@ public enum CreateCircuit {
         return .success(try context.save(subscription))
     }
 
-    /// A planned cable between the two ports (or the one a previous run made); its id is the circuit id.
+    /// A planned cable between the two ports, or the one an earlier run of this step made.
+    /// A cable on the A port that the ledger does not know is someone else's: refused.
     static let createCircuitInNetBox = Step("create_circuit_in_netbox", retry: .standard) { context in
         var subscription = try context.subscription(CircuitBlock.self)
         let netbox = try await context.netbox()
         guard let a = subscription.root.members.first?.port?.portID, let b = subscription.root.members.last?.port?.portID else {
             throw StepError("the circuit has no ports")
         }
-        let cable: NetBoxCable
-        if let existing = try await netbox.cable(onInterface: a) {
-            guard existing.bTerminations.contains(where: { $0.objectID == b }) || existing.aTerminations.contains(where: { $0.objectID == b })
-            else {
-                throw StepError("port \(subscription.root.members[0].port?.portName ?? "A") already has cable \(existing.id) to another port")
+        try await context.settlePendingCreates()
+        let cable = try await context.adoptOrCreate("cable", fetch: { try await netbox.cable(id: $0) }) {
+            if let existing = try await netbox.cable(onInterface: a) {
+                throw StepError(
+                    "port \(subscription.root.members[0].port?.portName ?? "A") already has cable \(existing.id) (dcim.cable \(existing.id)), "
+                        + "which this orchestrator did not create: remove it in NetBox and retry, or abort this process")
             }
-            cable = existing
-        } else {
             guard case .cable(_, let request) = try buildPayload(subscription.root, subscription: subscription.model) else {
                 throw StepError("a circuit must become a cable")
             }
-            cable = try await netbox.createCable(request)
+            return try await netbox.createCable(request, key: "cable")
+        }
+        guard Set((cable.aTerminations + cable.bTerminations).map(\.objectID)) == [a, b] else {
+            throw StepError("cable \(cable.id) no longer connects ports \(a) and \(b); repair it in NetBox and retry")
         }
         subscription.root.circuitID = cable.id
         return .success(try context.save(subscription))

@@ -72,8 +72,10 @@ public enum CreateNode {
     }
 
     /// Loopbacks from the device's primary IPs; when it has none, a /32 and a /128 from the
-    /// loopback prefixes, assigned to its Loopback0 and made its primary IPs. Looks before it
-    /// allocates, so running it again after a crash or a retry allocates nothing twice.
+    /// loopback prefixes, assigned to its Loopback0 and made its primary IPs. A re-run adopts
+    /// what an earlier run made, as the ledger says, and allocates nothing twice. An address
+    /// on Loopback0 that the ledger does not know is someone else's: refused, naming it, not
+    /// taken over (terminate_node would otherwise delete it).
     static let fetchIPAddressInformation = Step("fetch_ip_address_information", retry: .standard) { context in
         var subscription = try context.subscription(NodeBlock.self)
         let netbox = try await context.netbox()
@@ -85,17 +87,26 @@ public enum CreateNode {
             guard let loopback = try await netbox.interfaces(deviceID: id, name: "Loopback0").first else {
                 throw StepError("device \(device.name ?? String(id)) has no Loopback0 interface in NetBox")
             }
-            let assigned = try await netbox.ipAddresses(interfaceID: loopback.id)
+            let ours = Set(try await context.settlePendingCreates().filter { $0.objectType == "ipam.ip-address" }.compactMap(\.objectID))
+            if let foreign = try await netbox.ipAddresses(interfaceID: loopback.id).first(where: { !ours.contains($0.id) }) {
+                throw StepError(
+                    "Loopback0 of \(device.name ?? String(id)) carries \(foreign.address) (ipam.ip-address \(foreign.id)), which this "
+                        + "orchestrator did not create: make the device's loopbacks its primary IPv4 and IPv6 in NetBox to use them, "
+                        + "or remove it, then retry; or abort this process")
+            }
             let plan = context.ipamPlan
             let description = "\(device.name ?? String(id)) Loopback0"
-            func address(_ isV6: Bool, from cidr: String) async throws -> NetBoxIPAddress {
-                if let existing = assigned.first(where: { $0.address.contains(":") == isV6 }) { return existing }
-                let prefix = try await netbox.requirePrefix(cidr)
-                return try await netbox.allocateAddress(
-                    in: prefix, .init(interface: loopback.id, description: description, role: "loopback", prefixLength: isV6 ? 128 : 32))
+            func address(_ family: String, from cidr: String) async throws -> NetBoxIPAddress {
+                let key = "\(family) loopback"
+                return try await context.adoptOrCreate(key, fetch: { try await netbox.ipAddress(id: $0) }) {
+                    try await netbox.allocateAddress(
+                        in: try await netbox.requirePrefix(cidr),
+                        .init(interface: loopback.id, description: description, role: "loopback", prefixLength: family == "v6" ? 128 : 32),
+                        key: key)
+                }
             }
-            let address4 = try await address(false, from: plan.loopbackV4)
-            let address6 = try await address(true, from: plan.loopbackV6)
+            let address4 = try await address("v4", from: plan.loopbackV4)
+            let address6 = try await address("v6", from: plan.loopbackV6)
             _ = try await netbox.updateDevice(id: id, .init(primaryIP4: address4.id, primaryIP6: address6.id))
             v4 = address4.address
             v6 = address6.address

@@ -56,11 +56,6 @@ extension Services {
 }
 
 extension StepContext {
-    /// The NetBox client the engine was given.
-    public func netbox() async throws -> NetBoxClient {
-        try await services.netbox()
-    }
-
     /// The prefixes to allocate from (the lab's unless configured).
     public var ipamPlan: IPAMPlan { services.get(IPAMPlan.self) ?? IPAMPlan() }
 }

@@ -50,6 +50,11 @@ public enum TerminateCircuit {
     /// between other ports is not the circuit's, and is left alone.
     static let deleteCircuitInNetBox = Step("delete_circuit_in_netbox", retry: .standard) { context in
         var subscription = try context.subscription(CircuitBlock.self)
+        let footprint = try await context.subscriptionFootprint()
+        if !footprint.isEmpty {
+            // Only the cable the Circuit's processes made, as the ledger says.
+            return try await context.releaseCreated("dcim.cable", of: footprint) > 0 ? .success : .skipped
+        }
         let netbox = try await context.netbox()
         let ports = Set(subscription.root.members.compactMap { $0.port?.portID })
         func isTheCircuits(_ cable: NetBoxCable) -> Bool {
@@ -81,6 +86,13 @@ public enum TerminateCircuit {
     /// between leaves the prefix to find again.
     static let releaseIPsInIPAM = Step("release_ips_in_ipam", retry: .standard) { context in
         let circuit = try context.subscription(CircuitBlock.self)
+        let footprint = try await context.subscriptionFootprint()
+        if !footprint.isEmpty {
+            // Exactly the addresses and prefixes the Circuit's processes allocated, addresses first.
+            let addresses = try await context.releaseCreated("ipam.ip-address", of: footprint)
+            let prefixes = try await context.releaseCreated("ipam.prefix", of: footprint)
+            return addresses + prefixes > 0 ? .success : .skipped
+        }
         let netbox = try await context.netbox()
         let plan = context.ipamPlan
         let tag = "circuit \(circuit.subscriptionID.uuidString.lowercased())"
@@ -88,9 +100,9 @@ public enum TerminateCircuit {
         for (parent, family) in [(plan.coreLinkV4, "v4"), (plan.coreLinkV6, "v6")] {
             for prefix in try await netbox.prefixes(within: parent, description: "\(tag) \(family)") {
                 for address in try await netbox.ipAddresses(parent: prefix.prefix) {
-                    try await netbox.deleteIPAddress(id: address.id)
+                    try await netbox.deleteIPAddress(id: address.id, label: address.address)
                 }
-                try await netbox.deletePrefix(id: prefix.id)
+                try await netbox.deletePrefix(id: prefix.id, label: prefix.prefix)
                 released = true
             }
         }
@@ -99,7 +111,7 @@ public enum TerminateCircuit {
             let mine = Set([member.v4IPAddress, member.v6IPAddress].compactMap { $0 })
             guard !mine.isEmpty, let addresses = try await ifFound({ try await netbox.ipAddresses(interfaceID: port) }) else { continue }
             for address in addresses where mine.contains(address.address) {
-                try await netbox.deleteIPAddress(id: address.id)
+                try await netbox.deleteIPAddress(id: address.id, label: address.address)
                 released = true
             }
         }
@@ -111,6 +123,15 @@ public enum TerminateCircuit {
     /// same value: running it again changes nothing. A port gone from NetBox is skipped.
     static let releasePortsInNetBox = Step("release_ports_in_netbox", retry: .standard) { context in
         let subscription = try context.subscription(CircuitBlock.self)
+        let footprint = try await context.subscriptionFootprint()
+        if !footprint.isEmpty {
+            // Each port's fields set back to what they were before the Circuit changed them.
+            var changed = false
+            for port in subscription.root.members.compactMap({ $0.port?.portID }) {
+                changed = try await context.setBack("dcim.interface", port, of: footprint) || changed
+            }
+            return changed ? .success : .skipped
+        }
         let netbox = try await context.netbox()
         for member in subscription.root.members {
             guard let port = member.port?.portID, try await ifFound({ try await netbox.interface(id: port) }) != nil else { continue }

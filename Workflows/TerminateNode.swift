@@ -67,30 +67,42 @@ public enum TerminateNode {
         return .success(try context.save(subscription))
     }
 
-    /// The device back to planned, its description cleared, through the payload builder. A
-    /// PATCH to the same values: running it again changes nothing.
+    /// The device's fields the Node's processes changed (status, description, primary IPs)
+    /// set back to what they were before create_node, as the ledger recorded them: usually
+    /// back to planned. A PATCH to the same values: running it again changes nothing. A
+    /// Node made before the ledger existed is released through the payload builder instead
+    /// (planned, description cleared).
     static let releaseNodeInNetBox = Step("release_node_in_netbox", retry: .standard) { context in
         let subscription = try context.subscription(NodeBlock.self)
-        guard subscription.root.nodeID != nil else { return .skipped }
-        try await context.netbox().delete(try buildPayload(subscription.root, subscription: subscription.model))
-        return .success
+        guard let id = subscription.root.nodeID else { return .skipped }
+        let footprint = try await context.subscriptionFootprint()
+        if footprint.isEmpty {
+            try await context.netbox().delete(try buildPayload(subscription.root, subscription: subscription.model))
+            return .success
+        }
+        return try await context.setBack("dcim.device", id, of: footprint) ? .success : .skipped
     }
 
-    /// Deletes the Node's loopback addresses from its Loopback0 (deleting an address also
-    /// clears it as the device's primary IP, in NetBox as in NetBoxLite). Looks before it
-    /// deletes: after a crash or a retry only what is still there goes.
+    /// Deletes the loopback addresses the Node's processes allocated, as the ledger says
+    /// (deleting an address also clears it as the device's primary IP). Addresses the device
+    /// had before it was enrolled stay. After a crash or a retry only what is still there goes.
     ///
     /// Released rather than kept: a terminated Node must not hold IPAM space, and should the
-    /// device be enrolled again, create_node allocates fresh loopbacks.
+    /// device be enrolled again, create_node allocates fresh loopbacks. A Node made before
+    /// the ledger existed has its loopbacks found on Loopback0 by address, as before.
     static let releaseLoopbacksInNetBox = Step("release_loopbacks_in_netbox", retry: .standard) { context in
         let node = try context.subscription(NodeBlock.self).root
+        let footprint = try await context.subscriptionFootprint()
+        if !footprint.isEmpty {
+            return try await context.releaseCreated("ipam.ip-address", of: footprint) > 0 ? .success : .skipped
+        }
         let loopbacks = Set([node.ipv4Loopback, node.ipv6Loopback].compactMap { $0 })
         guard let id = node.nodeID, !loopbacks.isEmpty else { return .skipped }
         let netbox = try await context.netbox()
         // No Loopback0 (removed in NetBox since): no address of it left to release.
         guard let interface = try await netbox.interfaces(deviceID: id, name: "Loopback0").first else { return .skipped }
         for address in try await netbox.ipAddresses(interfaceID: interface.id) where loopbacks.contains(address.address) {
-            try await netbox.deleteIPAddress(id: address.id)
+            try await netbox.deleteIPAddress(id: address.id, label: address.address)
         }
         return .success
     }

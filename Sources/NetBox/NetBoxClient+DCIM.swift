@@ -92,7 +92,7 @@ extension NetBoxClient {
     }
 
     public func updateDevice(id: Int, _ patch: DevicePatch) async throws -> NetBoxDevice {
-        try await send(.PATCH, "/api/dcim/devices/\(id)/", body: patch, what: "device \(id)")
+        try await self.patch("dcim.device", id: id, label: { $0.name }, path: "/api/dcim/devices/\(id)/", patch, what: "device \(id)")
     }
 
     // MARK: - Interfaces
@@ -121,13 +121,21 @@ extension NetBoxClient {
     }
 
     public func updateInterface(id: Int, _ patch: InterfacePatch) async throws -> NetBoxInterface {
-        try await send(.PATCH, "/api/dcim/interfaces/\(id)/", body: patch, what: "interface \(id)")
+        try await self.patch(
+            "dcim.interface", id: id, label: { "\($0.device.name ?? "") \($0.name)" }, path: "/api/dcim/interfaces/\(id)/", patch,
+            what: "interface \(id)")
     }
 
     // MARK: - Cables
 
-    public func createCable(_ request: CableRequest) async throws -> NetBoxCable {
-        try await send(.POST, "/api/dcim/cables/", body: request, what: "cable")
+    /// A new cable; `key` names it in the journal, for a later run to adopt.
+    public func createCable(_ request: CableRequest, key: String? = nil) async throws -> NetBoxCable {
+        let ends = (request.aTerminations.first?.objectID ?? 0, request.bTerminations.first?.objectID ?? 0)
+        let write = NetBoxWrite(
+            action: .create, objectType: "dcim.cable", key: key, sent: Self.encoded(request), finder: .cable(a: ends.0, b: ends.1))
+        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: "cable \($0.0.id)", answer: $0.1) }) {
+            try await sendKeepingAnswer(.POST, "/api/dcim/cables/", body: request, what: "cable") as (NetBoxCable, Data)
+        }.0
     }
 
     public func cable(id: Int) async throws -> NetBoxCable {
@@ -135,11 +143,11 @@ extension NetBoxClient {
     }
 
     public func updateCable(id: Int, _ patch: CablePatch) async throws -> NetBoxCable {
-        try await send(.PATCH, "/api/dcim/cables/\(id)/", body: patch, what: "cable \(id)")
+        try await self.patch("dcim.cable", id: id, label: { "cable \($0.id)" }, path: "/api/dcim/cables/\(id)/", patch, what: "cable \(id)")
     }
 
     public func deleteCable(id: Int) async throws {
-        try await sendWithoutResponse(.DELETE, "/api/dcim/cables/\(id)/", what: "cable \(id)")
+        try await deleteObject("dcim.cable", id: id, label: "cable \(id)", path: "/api/dcim/cables/\(id)/", what: "cable \(id)")
     }
 
     /// The cable on an interface, or nil: what a re-run step looks for before it creates one.

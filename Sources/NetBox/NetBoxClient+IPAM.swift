@@ -68,22 +68,34 @@ extension NetBoxClient {
         try await send(.GET, "/api/ipam/prefixes/\(prefixID)/available-prefixes/", what: "prefix \(prefixID)")
     }
 
-    /// Takes the first free block of `request.prefixLength` bits from the prefix.
-    public func allocatePrefix(in prefix: NetBoxPrefix, _ request: PrefixRequest) async throws -> NetBoxPrefix {
-        try await send(
-            .POST, "/api/ipam/prefixes/\(prefix.id)/available-prefixes/", body: request, what: "prefix \(prefix.prefix)",
-            allocation: "no free /\(request.prefixLength) left in \(prefix.prefix)")
+    /// Takes the first free block of `request.prefixLength` bits from the prefix. `key` names
+    /// it in the journal, for a later run to adopt.
+    public func allocatePrefix(in prefix: NetBoxPrefix, _ request: PrefixRequest, key: String? = nil) async throws -> NetBoxPrefix {
+        let write = NetBoxWrite(
+            action: .create, objectType: "ipam.prefix", key: key, sent: Self.encoded(request),
+            finder: .prefix(within: prefix.prefix, description: request.description, length: request.prefixLength))
+        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: $0.0.prefix, answer: $0.1) }) {
+            try await sendKeepingAnswer(
+                .POST, "/api/ipam/prefixes/\(prefix.id)/available-prefixes/", body: request, what: "prefix \(prefix.prefix)",
+                allocation: "no free /\(request.prefixLength) left in \(prefix.prefix)") as (NetBoxPrefix, Data)
+        }.0
     }
 
-    /// Takes the first free address of the prefix, assigned as `request` says.
-    public func allocateAddress(in prefix: NetBoxPrefix, _ request: AddressRequest) async throws -> NetBoxIPAddress {
-        try await send(
-            .POST, "/api/ipam/prefixes/\(prefix.id)/available-ips/", body: request, what: "prefix \(prefix.prefix)",
-            allocation: "no free address left in \(prefix.prefix)")
+    /// Takes the first free address of the prefix, assigned as `request` says. `key` names
+    /// it in the journal, for a later run to adopt.
+    public func allocateAddress(in prefix: NetBoxPrefix, _ request: AddressRequest, key: String? = nil) async throws -> NetBoxIPAddress {
+        let write = NetBoxWrite(
+            action: .create, objectType: "ipam.ip-address", key: key, sent: Self.encoded(request),
+            finder: .address(parent: prefix.prefix, interface: request.assignedObjectID, description: request.description))
+        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: $0.0.address, answer: $0.1) }) {
+            try await sendKeepingAnswer(
+                .POST, "/api/ipam/prefixes/\(prefix.id)/available-ips/", body: request, what: "prefix \(prefix.prefix)",
+                allocation: "no free address left in \(prefix.prefix)") as (NetBoxIPAddress, Data)
+        }.0
     }
 
-    public func deletePrefix(id: Int) async throws {
-        try await sendWithoutResponse(.DELETE, "/api/ipam/prefixes/\(id)/", what: "prefix \(id)")
+    public func deletePrefix(id: Int, label: String? = nil) async throws {
+        try await deleteObject("ipam.prefix", id: id, label: label, path: "/api/ipam/prefixes/\(id)/", what: "prefix \(id)")
     }
 
     public func ipAddresses(address: String) async throws -> [NetBoxIPAddress] {
@@ -93,6 +105,11 @@ extension NetBoxClient {
     /// The addresses assigned to an interface: what a re-run step looks for before it allocates.
     public func ipAddresses(interfaceID: Int) async throws -> [NetBoxIPAddress] {
         try await list("/api/ipam/ip-addresses/", query: [("interface_id", String(interfaceID))], what: "addresses of interface \(interfaceID)")
+    }
+
+    /// The addresses on any interface of a device: what a port choice checks for foreign addresses.
+    public func ipAddresses(deviceID: Int) async throws -> [NetBoxIPAddress] {
+        try await list("/api/ipam/ip-addresses/", query: [("device_id", String(deviceID))], what: "addresses of device \(deviceID)")
     }
 
     /// The addresses inside a prefix (NetBox's `parent` filter): what a release looks for
@@ -105,8 +122,51 @@ extension NetBoxClient {
         try await send(.GET, "/api/ipam/ip-addresses/\(id)/", what: "IP address \(id)")
     }
 
-    public func deleteIPAddress(id: Int) async throws {
-        try await sendWithoutResponse(.DELETE, "/api/ipam/ip-addresses/\(id)/", what: "IP address \(id)")
+    public func deleteIPAddress(id: Int, label: String? = nil) async throws {
+        try await deleteObject("ipam.ip-address", id: id, label: label, path: "/api/ipam/ip-addresses/\(id)/", what: "IP address \(id)")
+    }
+
+    /// A DELETE, through the journal.
+    func deleteObject(_ type: String, id: Int, label: String?, path: String, what: String) async throws {
+        let write = NetBoxWrite(action: .delete, objectType: type, objectID: id, label: label)
+        try await recorded(write, describe: { NetBoxWritten(objectID: id, label: label) }) {
+            try await sendWithoutResponse(.DELETE, path, what: what)
+        }
+    }
+
+    /// The API path of one object of a model NetBox's journal names (`dcim.device` → `/api/dcim/devices/7/`).
+    public static func path(of type: String, id: Int) -> String? {
+        let paths = [
+            "dcim.device": "dcim/devices", "dcim.interface": "dcim/interfaces", "dcim.cable": "dcim/cables", "ipam.prefix": "ipam/prefixes",
+            "ipam.ip-address": "ipam/ip-addresses",
+        ]
+        return paths[type].map { "/api/\($0)/\(id)/" }
+    }
+
+    /// Sets fields of an object back to earlier values (`{"status": "planned"}`), through the journal.
+    public func setBack(_ type: String, id: Int, _ values: some Encodable & Sendable) async throws {
+        guard let path = Self.path(of: type, id: id) else { throw NetBoxError(.configuration, "no API path known for \(type)") }
+        _ = try await patch(type, id: id, label: { (object: NetBoxDisplayed) in object.display }, path: path, values, what: "\(type) \(id)")
+    }
+
+    /// Any object, by the name NetBox shows for it.
+    struct NetBoxDisplayed: Decodable, Sendable {
+        var display: String?
+    }
+
+    /// A PATCH, through the journal, which also keeps the values it replaced.
+    func patch<Object: Decodable & Sendable>(
+        _ type: String, id: Int, label: @escaping @Sendable (Object) -> String?, path: String, _ body: some Encodable & Sendable, what: String
+    ) async throws -> Object {
+        let sent = Self.encoded(body)
+        let write = { [self] in
+            NetBoxWrite(
+                action: .update, objectType: type, objectID: id, sent: sent,
+                replaced: journal == nil ? nil : try await currentValues(path, fields: sent, what: what))
+        }
+        return try await recorded(try await write(), describe: { NetBoxWritten(objectID: id, label: label($0.0), answer: $0.1) }) {
+            try await sendKeepingAnswer(.PATCH, path, body: body, what: what) as (Object, Data)
+        }.0
     }
 
     /// NetBox's version, from `/api/status/`: checks the URL and the token in one call.

@@ -14,8 +14,10 @@ import NIOHTTP1
 /// retryable (see `NetBoxClient+Transport.swift`).
 public final class NetBoxClient: Sendable {
     public let configuration: NetBoxConfiguration
-    private let http: HTTPClient
-    private let logger: Logger
+    let http: HTTPClient
+    let logger: Logger
+    /// Where writes are recorded before and after they are sent (see `journaled(_:)`).
+    let journal: (any NetBoxJournal)?
 
     /// Without `httpClient`, a client shared by every NetBoxClient with the same timeouts:
     /// it connects within `configuration.connectTimeout` and reports a refused connection at
@@ -24,6 +26,14 @@ public final class NetBoxClient: Sendable {
         self.configuration = configuration
         self.http = httpClient ?? Self.httpClient(for: configuration)
         self.logger = logger
+        self.journal = nil
+    }
+
+    init(_ configuration: NetBoxConfiguration, http: HTTPClient, logger: Logger, journal: any NetBoxJournal) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        self.journal = journal
     }
 
     // MARK: - Requests
@@ -36,9 +46,17 @@ public final class NetBoxClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: Query = [], body: (any Encodable & Sendable)? = nil, what: String,
         allocation: String? = nil
     ) async throws -> Response {
+        try await sendKeepingAnswer(method, path, query: query, body: body, what: what, allocation: allocation).0
+    }
+
+    /// Sends one request and decodes the answer, returning the body as it came too (a write's journal keeps it).
+    func sendKeepingAnswer<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: Query = [], body: (any Encodable & Sendable)? = nil, what: String,
+        allocation: String? = nil
+    ) async throws -> (Response, Data) {
         let data = try await sendRaw(method, url: try url(path, query: query), body: body, what: what, allocation: allocation)
         do {
-            return try JSONDecoder().decode(Response.self, from: data)
+            return (try JSONDecoder().decode(Response.self, from: data), data)
         } catch {
             throw NetBoxError(
                 .unexpectedResponse,
@@ -72,7 +90,7 @@ public final class NetBoxClient: Sendable {
         return items
     }
 
-    private func sendRaw(_ method: HTTPMethod, url: URL, body: (any Encodable & Sendable)?, what: String, allocation: String?) async throws -> Data {
+    func sendRaw(_ method: HTTPMethod, url: URL, body: (any Encodable & Sendable)?, what: String, allocation: String?) async throws -> Data {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
         request.headers.add(name: "Authorization", value: configuration.authorization)
@@ -102,7 +120,7 @@ public final class NetBoxClient: Sendable {
 
     private var timeout: TimeAmount { Self.timeAmount(configuration.timeout) }
 
-    private func url(_ path: String, query: Query) throws -> URL {
+    func url(_ path: String, query: Query) throws -> URL {
         guard var components = URLComponents(url: configuration.url, resolvingAgainstBaseURL: false) else {
             throw NetBoxError(.configuration, "cannot build a URL for \(path) on \(configuration.url)")
         }

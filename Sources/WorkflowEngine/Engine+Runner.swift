@@ -53,14 +53,14 @@ extension Engine {
         while index < steps.endIndex {
             let step = steps[index]
             try Task.checkCancellation()
-            var commit = await execute(step, of: current, workflow: workflow, attempt: attempt, user: user)
+            var (commit, activity) = await execute(step, of: current, workflow: workflow, attempt: attempt, user: user)
             // Stop without writing when shutting down: the lease expires and the step runs
             // again elsewhere, which the re-runnable-steps rule makes safe.
             try Task.checkCancellation()
             if commit.status == .running && index + 1 == steps.endIndex {
                 commit.status = .completed
             }
-            let outcome = try await self.commit(commit, to: current)
+            let outcome = try await self.commit(commit, to: current, activity: activity)
             guard outcome.status == .running else { return outcome }
             current.state = commit.state
             current.lastStep = step.key
@@ -79,7 +79,7 @@ extension Engine {
     }
 
     /// Writes a step's commit; when the lease was lost, reports where the process is now.
-    private func commit(_ commit: StepCommit, to process: ProcessRecord) async throws -> ProcessOutcome {
+    private func commit(_ commit: StepCommit, to process: ProcessRecord, activity: LedgerActivity? = nil) async throws -> ProcessOutcome {
         try ProcessTransitions.check(.step, from: .running, to: commit.status, processID: process.processID)
         var after = process
         do {
@@ -88,6 +88,7 @@ extension Engine {
             logger.warning(
                 "step result dropped: the process was taken over or aborted",
                 metadata: ["process.id": "\(process.processID)", "step.name": "\(commit.step.key)"])
+            await releaseLedger(of: commit.step, activity: activity, succeeded: false)
             guard let now = try await store.process(process.processID) else { throw error }
             return ProcessOutcome(now)
         } catch let error as WorkflowError where !commit.subscriptions.isEmpty && Self.refusedSave.contains(error.code) {
@@ -102,7 +103,10 @@ extension Engine {
             failed.form = nil
             failed.failedReason = failed.step.failedReason
             failed.subscriptions = []
-            return try await self.commit(failed, to: process)
+            return try await self.commit(failed, to: process, activity: activity)
+        }
+        if commit.step.status.isPassed {
+            await releaseLedger(of: commit.step, activity: activity, succeeded: true)
         }
         after.status = commit.status
         after.state = commit.state
@@ -118,17 +122,66 @@ extension Engine {
         return ProcessOutcome(after)
     }
 
+    /// Deletes NetBox objects nobody may keep. With `succeeded` false, the run that wrote
+    /// `step` lost its lease: what it made goes (unless the runner that took over adopted it
+    /// first). Otherwise the run succeeded: what earlier runs of the step made and it was
+    /// offered but did not adopt goes. Best effort: what cannot be released now stays in the
+    /// ledger, for validate to list as an orphan.
+    private func releaseLedger(of step: StepRecord, activity: LedgerActivity?, succeeded: Bool) async {
+        guard let activity else { return }
+        do {
+            let doomed: [LedgerEntry]
+            if succeeded {
+                doomed = activity.passedOver.filter { $0.outcome == .done }
+            } else {
+                guard activity.hasWritten else { return }
+                let entries = try await store.ledger(LedgerQuery(processID: step.processID))
+                let alive = entries.living
+                doomed = entries.filter { entry in
+                    entry.action == .create && entry.heldBy == step.stepID && entry.objectRef.map { alive[$0] != nil } == true
+                }
+            }
+            guard !doomed.isEmpty else { return }
+            guard let releaser = services.get((any LedgerReleaser).self) else {
+                logger.warning("no releaser configured: NetBox objects left behind", metadata: ["process.id": "\(step.processID)"])
+                return
+            }
+            let ledger = StepLedger(
+                store: store, processID: step.processID, step: step.key, execution: step.stepID, attempt: step.attempt,
+                runner: configuration.runnerID, subscriptionID: doomed.first?.subscriptionID, environment: environment, logger: logger,
+                activity: LedgerActivity())
+            try await releaser.release(doomed, ledger: ledger, services: services)
+        } catch {
+            logger.warning("could not release NetBox objects", metadata: ["process.id": "\(step.processID)", "error": "\(error)"])
+        }
+    }
+
     /// Runs one step and turns whatever it did, returned or threw, into the commit to write.
-    private func execute(_ step: Step, of process: ProcessRecord, workflow: WorkflowDefinition, attempt: Int, user: String) async -> StepCommit {
+    private func execute(
+        _ step: Step, of process: ProcessRecord, workflow: WorkflowDefinition, attempt: Int, user: String
+    ) async -> (StepCommit, LedgerActivity) {
+        let activity = LedgerActivity()
+        let commit = await execute(step, of: process, workflow: workflow, attempt: attempt, user: user, activity: activity)
+        return (commit, activity)
+    }
+
+    private func execute(
+        _ step: Step, of process: ProcessRecord, workflow: WorkflowDefinition, attempt: Int, user: String, activity: LedgerActivity
+    ) async -> StepCommit {
         var log = logger
         log[metadataKey: "process.id"] = "\(process.processID)"
         log[metadataKey: "workflow.name"] = "\(workflow.name)"
         log[metadataKey: "step.name"] = "\(step.key)"
         let staged = StagedWrites()
+        let execution = environment.makeID()
+        let ledger = StepLedger(
+            store: store, processID: process.processID, step: step.key, execution: execution, attempt: attempt, runner: configuration.runnerID,
+            subscriptionID: (process.state[raw: "subscription"]).flatMap { try? SubscriptionModel(json: $0) }?.subscriptionID,
+            environment: environment, logger: log, activity: activity)
         let context = StepContext(
             processID: process.processID, workflow: workflow.name, step: step.key, state: process.state, user: user, attempt: attempt,
             logger: log, products: products, services: services, subscriptionStore: subscriptions, processStore: store,
-            environment: environment, staged: staged)
+            environment: environment, staged: staged, ledger: ledger)
         let started = environment.now()
         let result: StepResult
         var errorType: String?
@@ -148,7 +201,7 @@ extension Engine {
         }
         let finished = environment.now()
         var row = StepRecord(
-            stepID: environment.makeID(), processID: process.processID, key: step.key, status: .success, state: process.state,
+            stepID: execution, processID: process.processID, key: step.key, status: .success, state: process.state,
             createdBy: user, startedAt: started, completedAt: finished, attempt: attempt, errorType: errorType, details: details)
         func stop(_ status: ProcessStatus, _ stepStatus: StepStatus, reason: String?, form: Form? = nil, retryAt: Date? = nil) -> StepCommit {
             row.status = stepStatus

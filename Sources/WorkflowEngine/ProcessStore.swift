@@ -6,7 +6,7 @@ import Foundation
 /// Each method is one transaction. Writes that a runner makes while it owns a process are
 /// fenced by its lease: a runner whose lease was taken over, or whose process was aborted,
 /// cannot write a step any more.
-public protocol ProcessStore: Sendable {
+public protocol ProcessStore: ChangeLedger {
     /// Inserts or updates the `workflows` rows; workflows no longer in code are kept.
     func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws
     func workflows() async throws -> [WorkflowRow]

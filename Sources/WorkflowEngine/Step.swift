@@ -141,6 +141,8 @@ public struct StepContext: Sendable {
     let processStore: (any ProcessStore)?
     let environment: EngineEnvironment
     let staged: StagedWrites
+    /// Where this run records its NetBox writes, fenced by the runner's lease.
+    public let ledger: StepLedger
 
     public func now() -> Date { environment.now() }
     public func makeID() -> UUID { environment.makeID() }

@@ -28,6 +28,7 @@ struct Runtime {
         var services = Services()
         services.register(IPAMPlan.fromEnvironment())
         services.register(NetBoxConnection(lazy: { try await netBoxClient(beside: location) }))
+        services.registerNetBoxReleaser()
         let store = try await openStore(options)
         let registry = try WorkflowRegistry(WorkflowCatalog.all)
         let products = try ProductRegistry(ProductCatalog.all)

@@ -41,5 +41,17 @@ final class CrashingStore: ProcessStore {
     func processes(_ filter: ProcessFilter) async throws -> [ProcessRecord] { try await base.processes(filter) }
     func steps(of processID: ProcessID) async throws -> [StepRecord] { try await base.steps(of: processID) }
     func inputStates(of processID: ProcessID) async throws -> [InputStateRecord] { try await base.inputStates(of: processID) }
+    func recordIntent(_ entry: LedgerEntry, fence: LedgerFence?) async throws -> Bool { try await base.recordIntent(entry, fence: fence) }
+    func recordOutcome(
+        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date
+    ) async throws -> Bool {
+        try await base.recordOutcome(entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: at)
+    }
+    func claim(_ entryID: UUID, for execution: UUID) async throws -> Bool { try await base.claim(entryID, for: execution) }
+    func markReleased(_ entryID: UUID, heldBy: UUID, at: Date) async throws -> Bool {
+        try await base.markReleased(entryID, heldBy: heldBy, at: at)
+    }
+    func unmarkReleased(_ entryID: UUID, heldBy: UUID) async throws { try await base.unmarkReleased(entryID, heldBy: heldBy) }
+    func ledger(_ query: LedgerQuery) async throws -> [LedgerEntry] { try await base.ledger(query) }
     func processIDs(withPrefix prefix: String, limit: Int) async throws -> [ProcessID] { try await base.processIDs(withPrefix: prefix, limit: limit) }
 }

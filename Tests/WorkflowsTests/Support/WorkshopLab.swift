@@ -31,7 +31,7 @@ final class WorkshopLab: Sendable {
             store: temporary.store, workflows: WorkflowCatalog.all, products: try ProductRegistry(ProductCatalog.all + extra), clock: clock)
         engine = Engine(
             store: wrap?(temporary.store) ?? temporary.store, registry: testing.registry, products: testing.products,
-            subscriptions: temporary.store, services: Services().registering(netbox).registering(plan),
+            subscriptions: temporary.store, services: Services().registering(netbox).registering(plan).registeringNetBoxReleaser(),
             configuration: testing.configuration, environment: testing.environment, logger: testing.logger)
     }
 
