@@ -94,6 +94,30 @@ extension NetBoxClient {
         }.0
     }
 
+    /// An address written as given (`198.51.100.1/24`), optionally assigned to an interface:
+    /// what a person does by hand in NetBox's UI.
+    public func createIPAddress(_ address: String, interface: Int?, description: String = "", key: String? = nil) async throws
+        -> NetBoxIPAddress
+    {
+        struct NewAddress: Encodable, Sendable {
+            var address: String
+            var description: String
+            var assignedObjectType: String?
+            var assignedObjectID: Int?
+            enum CodingKeys: String, CodingKey {
+                case address, description
+                case assignedObjectType = "assigned_object_type"
+                case assignedObjectID = "assigned_object_id"
+            }
+        }
+        let body = NewAddress(
+            address: address, description: description, assignedObjectType: interface == nil ? nil : "dcim.interface", assignedObjectID: interface)
+        let write = NetBoxWrite(action: .create, objectType: "ipam.ip-address", key: key, sent: Self.encoded(body))
+        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: $0.0.address, answer: $0.1) }) {
+            try await sendKeepingAnswer(.POST, "/api/ipam/ip-addresses/", body: body, what: "address \(address)") as (NetBoxIPAddress, Data)
+        }.0
+    }
+
     public func deletePrefix(id: Int, label: String? = nil) async throws {
         try await deleteObject("ipam.prefix", id: id, label: label, path: "/api/ipam/prefixes/\(id)/", what: "prefix \(id)")
     }

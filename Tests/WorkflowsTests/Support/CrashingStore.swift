@@ -3,14 +3,31 @@ import Synchronization
 import WorkflowEngine
 
 /// A store that loses the commit of one named step once, as if `wf` died right after the
-/// step's NetBox calls and before its commit; everything else goes to the real store.
+/// step's NetBox calls and before its commit; everything else goes to the real store. Its
+/// ledger hooks pause a runner around an intent or lose an outcome.
 final class CrashingStore: ProcessStore {
     let base: any ProcessStore
     private let pending: Mutex<Set<StepKey>>
 
-    init(_ base: any ProcessStore, crashingAfter steps: Set<StepKey>) {
+    /// Runs before each intent is recorded, and after (with whether it was); a test pauses
+    /// a runner there, as a SIGSTOP would.
+    let beforeIntent: @Sendable (LedgerEntry) async -> Void
+    let afterIntent: @Sendable (LedgerEntry, Bool) async -> Void
+    /// Intents whose outcome is lost (as if the runner died between NetBox's answer and
+    /// its record): matched on the intent, the outcome silently not written.
+    let losesOutcome: @Sendable (LedgerEntry) -> Bool
+    private let lost = Mutex<Set<UUID>>([])
+
+    init(
+        _ base: any ProcessStore, crashingAfter steps: Set<StepKey>, beforeIntent: @escaping @Sendable (LedgerEntry) async -> Void = { _ in },
+        afterIntent: @escaping @Sendable (LedgerEntry, Bool) async -> Void = { _, _ in },
+        losesOutcome: @escaping @Sendable (LedgerEntry) -> Bool = { _ in false }
+    ) {
         self.base = base
         pending = Mutex(steps)
+        self.beforeIntent = beforeIntent
+        self.afterIntent = afterIntent
+        self.losesOutcome = losesOutcome
     }
 
     struct Crash: Error, CustomStringConvertible {
@@ -41,11 +58,18 @@ final class CrashingStore: ProcessStore {
     func processes(_ filter: ProcessFilter) async throws -> [ProcessRecord] { try await base.processes(filter) }
     func steps(of processID: ProcessID) async throws -> [StepRecord] { try await base.steps(of: processID) }
     func inputStates(of processID: ProcessID) async throws -> [InputStateRecord] { try await base.inputStates(of: processID) }
-    func recordIntent(_ entry: LedgerEntry, fence: LedgerFence?) async throws -> Bool { try await base.recordIntent(entry, fence: fence) }
+    func recordIntent(_ entry: LedgerEntry, fence: LedgerFence?) async throws -> Bool {
+        await beforeIntent(entry)
+        let recorded = try await base.recordIntent(entry, fence: fence)
+        if recorded && losesOutcome(entry) { _ = lost.withLock { $0.insert(entry.entryID) } }
+        await afterIntent(entry, recorded)
+        return recorded
+    }
     func recordOutcome(
         _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date
     ) async throws -> Bool {
-        try await base.recordOutcome(entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: at)
+        if lost.withLock({ $0.remove(entryID) != nil }) { return true }
+        return try await base.recordOutcome(entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: at)
     }
     func claim(_ entryID: UUID, for execution: UUID) async throws -> Bool { try await base.claim(entryID, for: execution) }
     func markReleased(_ entryID: UUID, heldBy: UUID, at: Date) async throws -> Bool {

@@ -1,0 +1,336 @@
+import Foundation
+import NetBox
+import Persistence
+import Products
+import Synchronization
+import Testing
+import WorkflowEngine
+import WorkflowTestKit
+import Workflows
+
+/// Only what we made: every NetBox write is in the ledger, a runner that lost its lease
+/// leaves nothing behind, and what the orchestrator did not create is never taken over or
+/// deleted. On NetBoxLite and the store the suite runs on.
+@Suite("NetBox ledger", .serialized)
+struct LedgerTests {
+    static func circuitInput(_ a: SubscriptionModel, _ b: SubscriptionModel, ports: (Int, Int) = (WorkshopLab.portA, WorkshopLab.portB))
+        -> FormInput
+    {
+        func id(_ node: SubscriptionModel) -> JSONValue { .string(node.subscriptionID.uuidString.lowercased()) }
+        return .pages([["product": "Circuit 10G", "node_a": id(a)], ["node_b": id(b)], ["port_a": .int(ports.0)], ["port_b": .int(ports.1)]])
+    }
+
+    static func subscriptionID(_ outcome: ProcessOutcome) throws -> UUID {
+        try SubscriptionModel(json: try #require(outcome.state[raw: "subscription"])).subscriptionID
+    }
+
+    // MARK: - The paused runner (a SIGSTOP inside reserve_ips_in_ipam)
+
+    @Test func aRunnerPausedInsideAWriteReleasesWhatItMadeOnceItLearnsItLostTheLease() async throws {
+        try await withWorkshop { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            let gate = Gate()
+            let first = Once()
+            let pausing = CrashingStore(
+                lab.store, crashingAfter: [],
+                afterIntent: { entry, _ in
+                    guard entry.key == "v4 block", first.take() else { return }
+                    await gate.pass()
+                })
+            let runnerA = lab.engine(runner: "runner-a", store: pausing)
+            let paused = Task { try await runnerA.start("create_circuit", input: Self.circuitInput(a, b), user: "alice") }
+            await gate.reached()
+            // Its lease runs out while it sleeps; another runner takes the process over.
+            lab.clock.advance(by: .seconds(60))
+            let taken = try #require(try await lab.engine.recover(user: "bob").first)
+            #expect(taken.status == .suspended, "\(taken.failedReason ?? "")")
+            await gate.open()
+            _ = try await paused.value
+
+            let circuitID = try Self.subscriptionID(taken)
+            let tag = "circuit \(circuitID.uuidString.lowercased()) v4"
+            #expect(try await lab.netbox.prefixes(within: "10.0.0.0/16", description: tag).count == 1, "the paused runner's /31 is gone again")
+            let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID))
+            let itsCreates = entries.filter { $0.runner == "runner-a" && $0.action == .create }
+            #expect(itsCreates.count == 1, "no write started after it lost the lease")
+            let made = try #require(itsCreates.first)
+            #expect(made.outcome == .done, "it made the /31 after all, and said so")
+            #expect(made.releasedAt != nil)
+            #expect(entries.contains { $0.runner == "runner-a" && $0.action == .delete && $0.objectID == made.objectID && $0.outcome == .done })
+            try await LedgerCheck.circuitMatchesNetBox(lab, circuitID)
+            #expect(try await lab.engine.resume(taken.processID, input: ["confirmed": true], user: "bob").status == .completed)
+            try await LedgerCheck.circuitMatchesNetBox(lab, circuitID)
+        }
+    }
+
+    @Test func aRunnerPausedBeforeAWriteStartsNoneOnceItsLeaseIsGone() async throws {
+        try await withWorkshop { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            let gate = Gate()
+            let first = Once()
+            let pausing = CrashingStore(
+                lab.store, crashingAfter: [],
+                beforeIntent: { entry in
+                    guard entry.key == "v4 block", first.take() else { return }
+                    await gate.pass()
+                })
+            let runnerA = lab.engine(runner: "runner-a", store: pausing)
+            let paused = Task { try await runnerA.start("create_circuit", input: Self.circuitInput(a, b), user: "alice") }
+            await gate.reached()
+            lab.clock.advance(by: .seconds(60))
+            let taken = try #require(try await lab.engine.recover(user: "bob").first)
+            await gate.open()
+            _ = try await paused.value
+
+            let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID))
+            #expect(!entries.contains { $0.runner == "runner-a" }, "the fence refused its intent: nothing recorded, nothing written")
+            let tag = "circuit \(try Self.subscriptionID(taken).uuidString.lowercased()) v4"
+            #expect(try await lab.netbox.prefixes(within: "10.0.0.0/16", description: tag).count == 1)
+        }
+    }
+
+    // MARK: - Crashes
+
+    @Test func aWriteWhoseAnswerWasLostIsFoundAgainAndAdoptedNotMadeTwice() async throws {
+        let losing: @Sendable (any WorkflowStore) -> any ProcessStore = { store in
+            let first = Once()
+            return CrashingStore(
+                store, crashingAfter: ["reserve_ips_in_ipam"],
+                losesOutcome: { entry in entry.key == "v4 block" && first.take() })
+        }
+        try await withWorkshop(store: losing) { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            await #expect(throws: CrashingStore.Crash.self) {
+                try await lab.engine.start("create_circuit", input: Self.circuitInput(a, b), user: "alice")
+            }
+            let recovered = try #require(try await lab.recoverAfterCrash().first)
+            #expect(recovered.status == .suspended, "\(recovered.failedReason ?? "")")
+            let circuitID = try Self.subscriptionID(recovered)
+            let blocks = try await lab.netbox.prefixes(within: "10.0.0.0/16", description: "circuit \(circuitID.uuidString.lowercased()) v4")
+            #expect(blocks.count == 1)
+            let creates = try await lab.store.ledger(LedgerQuery(processID: recovered.processID)).filter { $0.key == "v4 block" }
+            #expect(creates.count == 1, "the second run adopted the first run's /31")
+            #expect(creates.first?.outcome == .done)
+            #expect(creates.first?.objectID == blocks.first?.id, "found again by its finder")
+            try await LedgerCheck.circuitMatchesNetBox(lab, circuitID)
+        }
+    }
+
+    @Test(arguments: ["reserve_ips_in_ipam", "create_circuit_in_netbox", "update_circuit_description", "update_circuit_in_netbox"] as [StepKey])
+    func theLedgerEqualsNetBoxAfterACrashAtEachWriteOfCreateCircuit(step: StepKey) async throws {
+        try await withWorkshop { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            let crashing = lab.crashingEngine(after: [step])
+            var outcome: ProcessOutcome?
+            do {
+                outcome = try await crashing.start("create_circuit", input: Self.circuitInput(a, b), user: "alice")
+                if outcome?.status == .suspended {
+                    outcome = try await crashing.resume(try #require(outcome).processID, input: ["confirmed": true], user: "alice")
+                }
+            } catch is CrashingStore.Crash {
+                outcome = try await lab.recoverAfterCrash().first
+            }
+            var done = try #require(outcome)
+            if done.status == .suspended {
+                done = try await lab.engine.resume(done.processID, input: ["confirmed": true], user: "alice")
+            }
+            #expect(done.status == .completed, "\(done.failedReason ?? "")")
+            try await LedgerCheck.circuitMatchesNetBox(lab, try Self.subscriptionID(done))
+        }
+    }
+
+    @Test(arguments: ["delete_circuit_in_netbox", "release_ips_in_ipam", "release_ports_in_netbox"] as [StepKey])
+    func terminateAfterACrashAtEachStepReleasesExactlyWhatTheCircuitMade(step: StepKey) async throws {
+        try await withWorkshop { lab in
+            let before = try await LedgerCheck.ports(lab)
+            let (_, _, circuit) = try await lab.nodesAndCircuit()
+            let crashing = lab.crashingEngine(after: [step])
+            var outcome: ProcessOutcome?
+            do {
+                outcome = try await crashing.start("terminate_circuit", input: lab.input(circuit), user: "carol")
+            } catch is CrashingStore.Crash {
+                outcome = try await lab.recoverAfterCrash().first
+            }
+            #expect(outcome?.status == .completed, "\(outcome?.failedReason ?? "")")
+            let entries = try await lab.store.ledger(LedgerQuery(subscriptionID: circuit.subscriptionID))
+            #expect(entries.living.isEmpty, "every object the Circuit made was deleted")
+            #expect(try await lab.prefixes(of: circuit).isEmpty)
+            #expect(try await lab.cables(on: [WorkshopLab.portA, WorkshopLab.portB]).isEmpty)
+            #expect(try await lab.netbox.ipAddresses(interfaceID: WorkshopLab.portA).isEmpty)
+            #expect(try await lab.netbox.ipAddresses(interfaceID: WorkshopLab.portB).isEmpty)
+            #expect(try await LedgerCheck.ports(lab) == before, "the ports' fields are set back to what they were")
+        }
+    }
+
+    // MARK: - What we did not make
+
+    @Test func aHandMadeAddressOnAPortIsRefusedNamedAndNeverDeleted() async throws {
+        try await withWorkshop { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            let crashing = lab.crashingEngine(after: ["construct_circuit_model"])
+            await #expect(throws: CrashingStore.Crash.self) {
+                try await crashing.start("create_circuit", input: Self.circuitInput(a, b), user: "alice")
+            }
+            // Someone puts an address on the A port by hand while the process is between steps.
+            let handMade = try await lab.netbox.createIPAddress("198.51.100.1/24", interface: WorkshopLab.portA, description: "by hand")
+            let failed = try #require(try await lab.recoverAfterCrash().first)
+            #expect(failed.status == .failed)
+            let reason = failed.failedReason ?? ""
+            #expect(reason.contains("198.51.100.1/24") && reason.contains("ipam.ip-address \(handMade.id)"), "\(reason)")
+            #expect(reason.contains("did not create"))
+            #expect(try await lab.netbox.prefixes(within: "10.0.0.0/16", description: "circuit").isEmpty, "nothing allocated")
+
+            // The form no longer offers that port.
+            let session = lab.engine.makeFormSession(try #require(lab.engine.registry["create_circuit"]?.initialForm))
+            let ids = [a, b].map { JSONValue.string($0.subscriptionID.uuidString.lowercased()) }
+            let ports = try await session.page(2, answers: ["product": "Circuit 10G", "node_a": ids[0], "node_b": ids[1]])
+            let offered = try #require(ports.fields.first?.choices).compactMap(\.value.intValue)
+            #expect(!offered.contains(WorkshopLab.portA))
+            #expect(!offered.isEmpty)
+
+            // Aborted, and a circuit on other ports terminated: the hand-made address stays.
+            _ = try await lab.engine.abort(failed.processID, user: "alice")
+            let circuit = try await lab.createdCircuit(a, b, ports: (2, 13))
+            #expect(try await lab.engine.start("terminate_circuit", input: lab.input(circuit), user: "carol").status == .completed)
+            #expect(try await lab.netbox.ipAddress(id: handMade.id).address == "198.51.100.1/24")
+        }
+    }
+
+    @Test func loopbacksADeviceHadBeforeEnrolmentSurviveItsTermination() async throws {
+        try await withWorkshop { lab in
+            let loopback = try #require(try await lab.netbox.interfaces(deviceID: 3, name: "Loopback0").first)
+            let v4 = try await lab.netbox.createIPAddress("10.0.127.200/32", interface: loopback.id, description: "set up by hand")
+            let v6 = try await lab.netbox.createIPAddress("fc00:0:0:127::200/128", interface: loopback.id, description: "set up by hand")
+            _ = try await lab.netbox.updateDevice(id: 3, .init(primaryIP4: v4.id, primaryIP6: v6.id))
+            let node = try await lab.enrolledNode(3)
+            #expect(try await lab.node(node.subscriptionID).ipv4Loopback == "10.0.127.200/32", "the device's own loopbacks are used")
+
+            let ended = try await lab.engine.start("terminate_node", input: lab.input(node), user: "carol")
+            #expect(ended.status == .completed, "\(ended.failedReason ?? "")")
+            let device = try await lab.netbox.device(id: 3)
+            #expect(device.status.value == "planned", "set back to what it was")
+            #expect(device.primaryIP4?.id == v4.id)
+            #expect(device.primaryIP6?.id == v6.id)
+            #expect(try await lab.netbox.ipAddresses(interfaceID: loopback.id).map(\.id).sorted() == [v4.id, v6.id].sorted())
+        }
+    }
+
+    @Test func aLoopbackAddressTheOrchestratorDidNotMakeIsRefusedNotAdopted() async throws {
+        try await withWorkshop { lab in
+            let loopback = try #require(try await lab.netbox.interfaces(deviceID: 3, name: "Loopback0").first)
+            let stray = try await lab.netbox.createIPAddress("10.0.127.201/32", interface: loopback.id, description: "someone's")
+            let outcome = try await lab.enrol(3)
+            #expect(outcome.status == .failed)
+            #expect(outcome.failedReason?.contains("10.0.127.201/32 (ipam.ip-address \(stray.id))") == true, "\(outcome.failedReason ?? "")")
+            #expect(try await lab.netbox.device(id: 3).primaryIP4 == nil, "the device is not changed")
+        }
+    }
+
+    @Test func aNodesLifecycleLeavesTheDeviceAsItFoundIt() async throws {
+        try await withWorkshop { lab in
+            let before = try await lab.netbox.device(id: 1)
+            let node = try await lab.enrolledNode(1)
+            let entries = try await lab.store.ledger(LedgerQuery(subscriptionID: node.subscriptionID))
+            let living = entries.living.values.sorted { $0.startedAt < $1.startedAt }
+            #expect(living.map(\.objectType) == ["ipam.ip-address", "ipam.ip-address"])
+            let addresses = try await lab.netbox.ipAddresses(
+                interfaceID: try #require(try await lab.netbox.interfaces(deviceID: 1, name: "Loopback0").first).id)
+            #expect(Set(addresses.map(\.id)) == Set(living.compactMap(\.objectID)), "the ledger's loopbacks are NetBox's")
+            let deviceUpdates = entries.filter { $0.action == .update && $0.objectType == "dcim.device" }
+            let replacedStatuses: [JSONValue?] = deviceUpdates.map { $0.replaced?.objectValue?["status"] }
+            #expect(replacedStatuses.contains(.string("planned")), "create_node recorded the status it replaced")
+
+            let modified = try await lab.engine.start(
+                "modify_node", input: lab.input(node, ["description": "Spare", "node_status": "active"]), user: "bob")
+            if modified.status == .suspended {
+                _ = try await lab.engine.resume(modified.processID, input: ["confirmed": true], user: "bob")
+            }
+            #expect(try await lab.engine.start("terminate_node", input: lab.input(node), user: "carol").status == .completed)
+            let after = try await lab.netbox.device(id: 1)
+            #expect(after.status == before.status)
+            #expect(after.description == before.description)
+            #expect(after.primaryIP4 == nil)
+            #expect(after.primaryIP6 == nil)
+            #expect(try await lab.store.ledger(LedgerQuery(subscriptionID: node.subscriptionID)).living.isEmpty)
+        }
+    }
+}
+
+/// Compares what the ledger says a subscription made with what NetBox holds.
+enum LedgerCheck {
+    /// The Circuit's living ledger objects are exactly its prefixes, the addresses on its
+    /// ports and its cable in NetBox, and each exists.
+    static func circuitMatchesNetBox(_ lab: WorkshopLab, _ circuitID: UUID) async throws {
+        let living = try await lab.store.ledger(LedgerQuery(subscriptionID: circuitID)).living
+        let model = try #require(try await lab.store.subscription(circuitID))
+        let ports = try model.root.decode(CircuitBlock.self).members.compactMap { $0.port?.portID }
+        var inNetBox: Set<String> = Set(try await lab.prefixes(of: model).map { "ipam.prefix:\($0.id)" })
+        for port in ports {
+            inNetBox.formUnion(try await lab.netbox.ipAddresses(interfaceID: port).map { "ipam.ip-address:\($0.id)" })
+        }
+        inNetBox.formUnion(try await lab.cables(on: ports).map { "dcim.cable:\($0.id)" })
+        #expect(Set(living.keys) == inNetBox, "ledger \(living.keys.sorted()) vs NetBox \(inNetBox.sorted())")
+    }
+
+    /// Every port of devices 1 and 2: what create_circuit writes and terminate sets back.
+    static func ports(_ lab: WorkshopLab) async throws -> [NetBoxInterface] {
+        try await lab.netbox.interfaces(deviceID: 1) + lab.netbox.interfaces(deviceID: 2)
+    }
+}
+
+/// Holds a runner at one point until the test opens it, as a SIGSTOP would.
+actor Gate {
+    private var arrived = false
+    private var isOpen = false
+    private var arrivals: [CheckedContinuation<Void, Never>] = []
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Called by the runner: says it got here, then waits for `open`.
+    func pass() async {
+        arrived = true
+        arrivals.forEach { $0.resume() }
+        arrivals = []
+        guard !isOpen else { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Called by the test: returns once the runner is held.
+    func reached() async {
+        guard !arrived else { return }
+        await withCheckedContinuation { arrivals.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        waiting.forEach { $0.resume() }
+        waiting = []
+    }
+}
+
+extension WorkshopLab {
+    /// An engine like `engine` on `store` under another runner's name.
+    func engine(runner: String, store other: any ProcessStore) -> Engine {
+        var configuration = engine.configuration
+        configuration.runnerID = runner
+        return Engine(
+            store: other, registry: engine.registry, products: engine.products, subscriptions: store, services: engine.services,
+            configuration: configuration, environment: engine.environment, logger: engine.logger)
+    }
+}
+
+/// True the first time only.
+final class Once: Sendable {
+    private let fresh = Mutex(true)
+
+    func take() -> Bool {
+        fresh.withLock { fresh in
+            defer { fresh = false }
+            return fresh
+        }
+    }
+}
