@@ -119,6 +119,21 @@ extension StepContext {
     }
 }
 
+extension StepContext {
+    /// NetBox objects the ledger says `subscription`'s processes created and that still
+    /// exist, but that the subscription does not reference (`isReferenced` says which it
+    /// does): a run that was replaced and could not release them, or a model that lost them.
+    func orphans(of subscription: UUID, isReferenced: (LedgerEntry, LedgerFootprint) -> Bool) async throws -> [Drift] {
+        let footprint = LedgerFootprint(try await ledger.subscriptionEntries(subscription))
+        return footprint.created.values.sorted { $0.startedAt < $1.startedAt }.filter { !isReferenced($0, footprint) }.map { entry in
+            Drift(
+                "netbox.orphans", subscription: nil,
+                netbox: "\(entry.objectType) \(entry.label ?? "?") (id \(entry.objectID ?? 0)) made by process "
+                    + "\(entry.processID.description.prefix(8)) step \(entry.step), referenced by no field of the subscription")
+        }
+    }
+}
+
 /// What a subscription's processes did in NetBox, from the ledger.
 struct LedgerFootprint: Sendable {
     let entries: [LedgerEntry]

@@ -31,7 +31,7 @@ public enum ValidateCircuit {
     /// Fails naming every difference (the runner keeps the lock: see the type's comment).
     static let compareCircuitWithNetBox = Step("compare_circuit_with_netbox", retry: .standard) { context in
         let subscription = try context.subscription(CircuitBlock.self)
-        let drifts = try await drifts(of: subscription, in: try await context.netbox())
+        let drifts = try await drifts(context, subscription.model)
         guard drifts.isEmpty else {
             return .failed("the Circuit differs from NetBox: " + drifts.map(\.description).joined(separator: "; "))
         }
@@ -39,8 +39,30 @@ public enum ValidateCircuit {
     }
 
     /// The differences between a Circuit subscription and NetBox, for validate_subscriptions.
+    /// Objects the Circuit's processes made that it no longer names count as drift too: its
+    /// cable, the addresses on its ports, and the prefixes those addresses came from.
     @Sendable static func drifts(_ context: StepContext, _ model: SubscriptionModel) async throws -> [Drift] {
-        try await drifts(of: try Subscription<CircuitBlock>(model), in: try await context.netbox())
+        let circuit = try Subscription<CircuitBlock>(model)
+        let addresses = Set(circuit.root.members.flatMap { [$0.v4IPAddress, $0.v6IPAddress] }.compactMap { $0 })
+        func isNamed(_ entry: LedgerEntry) -> Bool {
+            entry.objectType == "ipam.ip-address" && addresses.contains(entry.label ?? "")
+        }
+        let orphans = try await context.orphans(of: model.subscriptionID) { entry, footprint in
+            switch entry.objectType {
+            case "dcim.cable": return entry.objectID == circuit.root.circuitID
+            case "ipam.ip-address": return isNamed(entry)
+            case "ipam.prefix":
+                // A block is the Circuit's while an address it names was allocated from it.
+                return footprint.created("ipam.ip-address").contains { address in
+                    guard isNamed(address), case .address(let parent, _, _)? = try? address.finder?.decode(NetBoxFinder.self) else {
+                        return false
+                    }
+                    return parent == entry.label
+                }
+            default: return true
+            }
+        }
+        return try await drifts(of: circuit, in: try await context.netbox()) + orphans
     }
 
     /// What the Circuit says against what NetBox says. The cable's fields are compared when the

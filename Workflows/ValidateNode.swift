@@ -32,7 +32,7 @@ public enum ValidateNode {
     /// Fails naming every difference (the runner keeps the lock: see the type's comment).
     static let compareNodeWithNetBox = Step("compare_node_with_netbox", retry: .standard) { context in
         let subscription = try context.subscription(NodeBlock.self)
-        let drifts = try await drifts(of: subscription, in: try await context.netbox())
+        let drifts = try await drifts(context, subscription.model)
         guard drifts.isEmpty else {
             return .failed("the Node differs from NetBox: " + drifts.map(\.description).joined(separator: "; "))
         }
@@ -40,8 +40,14 @@ public enum ValidateNode {
     }
 
     /// The differences between a Node subscription and its device, for validate_subscriptions.
+    /// Objects the Node's processes made that it no longer names count as drift too.
     @Sendable static func drifts(_ context: StepContext, _ model: SubscriptionModel) async throws -> [Drift] {
-        try await drifts(of: try Subscription<NodeBlock>(model), in: try await context.netbox())
+        let node = try Subscription<NodeBlock>(model)
+        let loopbacks = Set([node.root.ipv4Loopback, node.root.ipv6Loopback].compactMap { $0 })
+        let orphans = try await context.orphans(of: model.subscriptionID) { entry, _ in
+            entry.objectType == "ipam.ip-address" && loopbacks.contains(entry.label ?? "")
+        }
+        return try await drifts(of: node, in: try await context.netbox()) + orphans
     }
 
     /// What the Node says against what NetBox says: the device (`node_id`), its name, status,

@@ -78,10 +78,10 @@ public struct StepLedger: Sendable {
         try await store.ledger(LedgerQuery(processID: processID))
     }
 
-    /// Everything recorded for the subscription this step works on, by any process.
-    public func subscriptionEntries() async throws -> [LedgerEntry] {
-        guard let subscriptionID else { return [] }
-        return try await store.ledger(LedgerQuery(subscriptionID: subscriptionID))
+    /// Everything recorded for a subscription (by default the one this step works on), by any process.
+    public func subscriptionEntries(_ id: UUID? = nil) async throws -> [LedgerEntry] {
+        guard let id = id ?? subscriptionID else { return [] }
+        return try await store.ledger(LedgerQuery(subscriptionID: id))
     }
 
     /// Creates of this step recorded under `key` by earlier runs of it (a crash, a retry,

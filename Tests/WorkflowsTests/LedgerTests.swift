@@ -231,6 +231,28 @@ struct LedgerTests {
         }
     }
 
+    @Test func validateListsObjectsTheLedgerSaysAreTheCircuitsButItDoesNotName() async throws {
+        try await withWorkshop { lab in
+            let (_, _, circuit) = try await lab.nodesAndCircuit()
+            #expect(try await lab.engine.start("validate_circuit", input: lab.input(circuit), user: "carol").status == .completed)
+            // A run that was replaced made a /31 and could not release it (NetBox was down).
+            let stray = try await lab.netbox.allocatePrefix(
+                in: try #require(try await lab.netbox.prefix("10.0.0.0/16")), .init(prefixLength: 31, description: "left behind"))
+            let processID = try #require(try await lab.store.processes(of: circuit.subscriptionID).first)
+            let entry = LedgerEntry(
+                entryID: UUID(), processID: processID, step: "reserve_ips_in_ipam", execution: UUID(), attempt: 1, runner: "gone",
+                subscriptionID: circuit.subscriptionID, action: .create, objectType: "ipam.prefix", objectID: stray.id, label: stray.prefix,
+                key: "v4 block", outcome: .done, startedAt: lab.clock.now)
+            #expect(try await lab.store.recordIntent(entry, fence: nil))
+
+            let failed = try await lab.engine.start("validate_circuit", input: lab.input(circuit), user: "carol")
+            #expect(failed.status == .failed)
+            let reason = failed.failedReason ?? ""
+            #expect(reason.contains("netbox.orphans") && reason.contains("ipam.prefix \(stray.prefix) (id \(stray.id))"), "\(reason)")
+            #expect(!reason.contains("dcim.cable"), "what the Circuit names is not an orphan")
+        }
+    }
+
     @Test func aNodesLifecycleLeavesTheDeviceAsItFoundIt() async throws {
         try await withWorkshop { lab in
             let before = try await lab.netbox.device(id: 1)
