@@ -131,13 +131,6 @@ struct DemoStory {
 
     private func printHistory(of circuit: String) async throws {
         guard let id = UUID(uuidString: circuit) else { return }
-        var processes: [(ProcessRecord, [InputStateRecord])] = []
-        for processID in try await runtime.store.processes(of: id) {
-            guard let process = try await runtime.store.process(processID) else { continue }
-            processes.append((process, try await runtime.store.inputStates(of: processID)))
-        }
-        let entries = SubscriptionView.history(
-            versions: try await runtime.store.versions(of: id), processes: processes, events: try await runtime.store.events(of: id))
-        for entry in entries { print(entry.text) }
+        for entry in try await SubscriptionView.history(of: id, store: runtime.store) { print(entry.text) }
     }
 }

@@ -84,12 +84,19 @@ enum ProcessView {
         var initial = inputs.first { $0.kind == .initialState }?.input ?? State()
         for key in State.reservedKeys { initial[raw: key] = record.state[raw: key] ?? steps.first?.state[raw: key] }
         let changes = Rendering.stepChanges(steps, initial: initial)
+        let ledger = LedgerView.split(try await runtime.store.ledger(LedgerQuery(processID: id)), steps: steps)
         if json {
             guard case .object(var object) = Rendering.process(record, currentVersion: currentVersion) else { return }
             object["state"] = record.state.json
             object["form"] = Rendering.form(record.form)
             object["form_schema"] = record.form?.jsonSchema ?? .null
-            object["steps"] = .array(changes.map { Rendering.step($0.0, change: $0.1) })
+            object["steps"] = .array(
+                changes.map { step, change in
+                    guard case .object(var object) = Rendering.step(step, change: change) else { return .null }
+                    object["netbox_changes"] = .array((ledger.bySteps[step.stepID] ?? []).map(LedgerView.json))
+                    return .object(object)
+                })
+            object["uncommitted_netbox_changes"] = .array(ledger.uncommitted.joined().map(LedgerView.json))
             object["input_states"] = .array(
                 inputs.map { input in
                     .object([
@@ -100,11 +107,12 @@ enum ProcessView {
             JSONValue.object(object).printJSON()
             return
         }
-        printText(record, currentVersion: currentVersion, changes: changes, inputs: inputs)
+        printText(record, currentVersion: currentVersion, changes: changes, ledger: ledger, inputs: inputs)
     }
 
     private static func printText(
-        _ record: ProcessRecord, currentVersion: String?, changes: [(StepRecord, Rendering.Change)], inputs: [InputStateRecord]
+        _ record: ProcessRecord, currentVersion: String?, changes: [(StepRecord, Rendering.Change)],
+        ledger: (bySteps: [UUID: [LedgerEntry]], uncommitted: [[LedgerEntry]]), inputs: [InputStateRecord]
     ) {
         print("process   \(record.processID)")
         print("workflow  \(record.workflowName) (version \(record.workflowVersion))")
@@ -147,6 +155,7 @@ enum ProcessView {
             var changed = change.lines
             if step.status == .suspend, let title = step.details?.objectValue?["title"]?.stringValue { changed = ["asks: \(title)"] }
             if let reason = step.failedReason, step.status != .success { changed.append("! \(reason)") }
+            changed += (ledger.bySteps[step.stepID] ?? []).map { "NetBox " + LedgerView.line($0) }
             rows.append([
                 String(index + 1), step.key.rawValue, step.status.rawValue, Rendering.shortTime(step.startedAt),
                 Rendering.duration(step.completedAt.timeIntervalSince(step.startedAt)), String(step.attempt), step.createdBy,
@@ -155,6 +164,14 @@ enum ProcessView {
             for more in changed.dropFirst() { rows.append(["", "", "", "", "", "", "", more]) }
         }
         print(Rendering.table(["#", "STEP", "STATUS", "STARTED", "DURATION", "ATTEMPT", "BY", "CHANGED"], rows))
+        if !ledger.uncommitted.isEmpty {
+            // A run that crashed or lost its lease has no step row to list its writes under.
+            print("\nNetBox writes of runs that never committed (crashed, or lost the lease)")
+            for run in ledger.uncommitted {
+                print("  \(LedgerView.runHeading(run))")
+                for entry in run { print("    \(LedgerView.line(entry))") }
+            }
+        }
         if !inputs.isEmpty {
             print("\ninputs")
             for input in inputs {

@@ -145,14 +145,7 @@ struct SubscriptionCommand: AsyncParsableCommand {
             try await runCommand {
                 let runtime = try await Runtime.open(database)
                 let id = try await runtime.subscriptionID(subscription)
-                let versions = try await runtime.store.versions(of: id)
-                let events = try await runtime.store.events(of: id)
-                var processes: [(ProcessRecord, [InputStateRecord])] = []
-                for processID in try await runtime.store.processes(of: id) {
-                    guard let process = try await runtime.store.process(processID) else { continue }
-                    processes.append((process, try await runtime.store.inputStates(of: processID)))
-                }
-                let entries = SubscriptionView.history(versions: versions, processes: processes, events: events)
+                let entries = try await SubscriptionView.history(of: id, store: runtime.store)
                 if output.json {
                     JSONValue.array(entries.map(\.json)).printJSON()
                     return 0
@@ -228,18 +221,35 @@ struct SubscriptionCommand: AsyncParsableCommand {
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Who did what, when: every step run and every operator action, oldest first.")
+        commandName: "audit", abstract: "Who did what, when: every step run and every operator action, oldest first.",
+        discussion:
+            "With --netbox TYPE:ID, instead every write the orchestrator's processes made to that NetBox object (from the NetBox ledger): "
+            + "when, which process, workflow and step, who, and what changed.")
     @Option(name: .long, help: "Only what this user did.") var user: String?
     @Option(name: .long, help: "Only since this time: ISO 8601, YYYY-MM-DD HH:MM:SS in UTC, or relative (yesterday, 2h, 7d).") var since: String?
     @Option(name: .long, help: "Only this workflow.") var workflow: String?
+    @Option(
+        name: .long,
+        help: "Instead, every write of the orchestrator to this NetBox object, as TYPE:ID (dcim.cable:12, dcim.device:3, ipam.ip-address:7).")
+    var netbox: String?
     @Option(name: .long, help: "At most this many.") var limit = 200
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let netbox { _ = try LedgerView.parseObjectRef(netbox) }
+    }
 
     func run() async throws {
         try await runCommand {
             let runtime = try await Runtime.open(database)
             let sinceTime = try since.map(SubscriptionView.parseTime)
+            if let netbox {
+                let object = try LedgerView.parseObjectRef(netbox)
+                let filter = AuditFilter(user: user, since: sinceTime, workflow: workflow, limit: limit)
+                try await LedgerView.audit(object, filter: filter, store: runtime.store, json: output.json)
+                return 0
+            }
             let entries = try await runtime.store.audit(AuditFilter(user: user, since: sinceTime, workflow: workflow, limit: limit))
             if output.json {
                 JSONValue.array(

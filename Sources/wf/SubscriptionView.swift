@@ -1,4 +1,5 @@
 import Foundation
+import Persistence
 import WorkflowEngine
 
 /// Text and JSON views of subscriptions and their history.
@@ -86,11 +87,26 @@ enum SubscriptionView {
         return .object(labels)
     }
 
-    /// The processes, versions and operator events of a subscription, in time order.
-    static func history(versions: [SubscriptionVersion], processes: [(ProcessRecord, [InputStateRecord])], events: [SubscriptionEvent])
-        -> [Entry]
-    {
+    /// Reads everything `history(versions:processes:events:ledger:)` shows of subscription `id`.
+    static func history(of id: UUID, store: any WorkflowStore) async throws -> [Entry] {
+        var processes: [(ProcessRecord, [InputStateRecord])] = []
+        for processID in try await store.processes(of: id) {
+            guard let process = try await store.process(processID) else { continue }
+            processes.append((process, try await store.inputStates(of: processID)))
+        }
+        return history(
+            versions: try await store.versions(of: id), processes: processes, events: try await store.events(of: id),
+            ledger: try await store.ledger(LedgerQuery(subscriptionID: id)))
+    }
+
+    /// The processes, versions and operator events of a subscription, in time order, each
+    /// version with the NetBox writes of the step that saved it; writes of a step that saved
+    /// no version (`update_node_in_netbox`) are entries of their own.
+    static func history(
+        versions: [SubscriptionVersion], processes: [(ProcessRecord, [InputStateRecord])], events: [SubscriptionEvent], ledger: [LedgerEntry]
+    ) -> [Entry] {
         var entries: [Entry] = []
+        var writes = LedgerView.byProcessStep(ledger)
         for (process, inputs) in processes {
             var text = "\(Rendering.shortTime(process.startedAt))  process \(process.processID.description.prefix(8)) \(process.workflowName)"
             text += " started by \(process.createdBy), now \(process.status.rawValue)"
@@ -125,6 +141,9 @@ enum SubscriptionView {
                 text +=
                     "\n      \(change.path): \(change.before?.jsonText.clipped(50) ?? "(absent)") -> \(change.after?.jsonText.clipped(50) ?? "(absent)")"
             }
+            // A step that saved more than one version shows its writes beside the first.
+            let netbox = version.processID.flatMap { process in version.step.flatMap { writes.removeValue(forKey: .init(process, $0)) } } ?? []
+            for write in netbox { text += "\n      NetBox \(LedgerView.line(write))" }
             entries.append(
                 Entry(
                     time: version.time,
@@ -134,6 +153,19 @@ enum SubscriptionView {
                         "step": version.step.map { .string($0.rawValue) } ?? .null,
                         "changes": .array(
                             version.changes.map { .object(["path": .string($0.path), "before": $0.before ?? .null, "after": $0.after ?? .null]) }),
+                        "netbox_changes": .array(netbox.map(LedgerView.json)),
+                    ]), text: text))
+        }
+        for (key, netbox) in writes {
+            guard let first = netbox.first else { continue }
+            var text = "\(Rendering.shortTime(first.startedAt))  NetBox writes in process \(key.process.description.prefix(8)) step \(key.step)"
+            for write in netbox { text += "\n      \(LedgerView.line(write))" }
+            entries.append(
+                Entry(
+                    time: first.startedAt,
+                    json: .object([
+                        "kind": "netbox_changes", "time": Rendering.timestamp(first.startedAt), "process_id": .string(key.process.description),
+                        "step": .string(key.step.rawValue), "netbox_changes": .array(netbox.map(LedgerView.json)),
                     ]), text: text))
         }
         for event in events {

@@ -17,7 +17,7 @@ struct WF: AsyncParsableCommand {
                  subscription held by another process or out of sync, a database error
               3  the process stopped as failed, aborted, api_unavailable or inconsistent_data
               4  the process is waiting to retry a step after a transient failure
-              64 the command line itself is wrong (an unknown option, a bad --user, --at or --since)
+              64 the command line itself is wrong (an unknown option, a bad --user, --at, --since or --netbox)
             """,
         subcommands: [
             Demo.self, Start.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
