@@ -166,6 +166,55 @@ struct LedgerTests {
         }
     }
 
+    @Test(
+        arguments: [
+            ("create_node", "fetch_ip_address_information"), ("create_node", "update_node_in_netbox"), ("modify_node", "update_node_in_netbox"),
+            ("terminate_node", "release_node_in_netbox"), ("terminate_node", "release_loopbacks_in_netbox"),
+        ] as [(WorkflowName, StepKey)])
+    func theLedgerEqualsNetBoxAfterACrashAtEachWriteOfANodesWorkflows(workflow: WorkflowName, step: StepKey) async throws {
+        try await withWorkshop { lab in
+            let before = try await lab.netbox.device(id: 1)
+            let loopback = try #require(try await lab.netbox.interfaces(deviceID: 1, name: "Loopback0").first)
+            var node: SubscriptionModel?
+            if workflow != "create_node" { node = try await lab.enrolledNode(1) }
+            let crashing = lab.crashingEngine(after: [step])
+            var input: State = ["device_id": 1]
+            if let node { input = lab.input(node, workflow == "modify_node" ? ["description": "Spare", "node_status": "offline"] : State()) }
+            var outcome: ProcessOutcome?
+            do {
+                outcome = try await crashing.start(workflow, input: input, user: "alice")
+                if outcome?.status == .suspended {
+                    outcome = try await crashing.resume(try #require(outcome).processID, input: ["confirmed": true], user: "alice")
+                }
+            } catch is CrashingStore.Crash {
+                outcome = try await lab.recoverAfterCrash().first
+            }
+            var done = try #require(outcome)
+            if done.status == .suspended {
+                done = try await lab.engine.resume(done.processID, input: ["confirmed": true], user: "alice")
+            }
+            #expect(done.status == .completed, "\(done.failedReason ?? "")")
+            let id = try node?.subscriptionID ?? Self.subscriptionID(done)
+            let entries = try await lab.store.ledger(LedgerQuery(subscriptionID: id))
+            let addresses = try await lab.netbox.ipAddresses(interfaceID: loopback.id).map { "ipam.ip-address:\($0.id)" }
+            #expect(Set(entries.living.keys) == Set(addresses), "the ledger's loopbacks are Loopback0's")
+            let device = try await lab.netbox.device(id: 1)
+            if workflow == "terminate_node" {
+                #expect(device.status == before.status)
+                #expect(device.description == before.description)
+            } else {
+                // The device's fields are those of the ledger's last update of each.
+                var last: [String: JSONValue] = [:]
+                for entry in entries where entry.action == .update && entry.objectRef == "dcim.device:1" && entry.outcome == .done {
+                    for (field, value) in entry.sent.objectValue ?? [:] { last[field] = value }
+                }
+                #expect(last["status"]?.stringValue == device.status.value)
+                #expect(last["description"]?.stringValue == device.description)
+                #expect(last["primary_ip4"]?.intValue == device.primaryIP4?.id)
+            }
+        }
+    }
+
     // MARK: - What we did not make
 
     @Test func aHandMadeAddressOnAPortIsRefusedNamedAndNeverDeleted() async throws {
