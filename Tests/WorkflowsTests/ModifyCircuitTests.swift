@@ -77,6 +77,14 @@ struct ModifyCircuitTests {
             #expect(try await lab.netbox.cable(onInterface: 12)?.id == 1)
             let versions = try await lab.store.versions(of: circuit)
             #expect(versions.filter { $0.changes.contains { $0.path == "root.under_maintenance" } }.count == 1, "the change was saved once")
+            // The ledger holds both runs' cable updates, the second replacing what the first wrote.
+            let updates = try await lab.store.ledger(LedgerQuery(objectType: "dcim.cable", objectID: 1)).filter {
+                $0.action == .update && $0.outcome == .done && $0.processID == started.processID
+            }
+            #expect(updates.count == 2)
+            #expect(updates.last?.sent.objectValue?["status"]?.stringValue == "connected")
+            #expect(updates.last?.replaced == updates.first?.sent.objectValue.map { sent in JSONValue.object(sent) })
+            try await LedgerCheck.circuitMatchesNetBox(lab, circuit)
         }
     }
 }
