@@ -4,9 +4,6 @@ import NetBoxPayloads
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Connects two active Nodes with a point-to-point link: addresses from the core-link
 /// prefixes, a planned cable, the config of both sides to apply, then the cable connected.
 /// The link starts under maintenance (IS-IS metric raised); modify_circuit brings it into service.
@@ -17,15 +14,15 @@ public enum CreateCircuit {
         WorkflowFrames.create(
             name, description: "Connect two nodes with a circuit", initialForm: form,
             begin
-                >> constructCircuitModel
-                >> StandardSteps.storeProcessSubscription
-                >> reserveIPsInIPAM
-                >> StandardSteps.setStatus(.provisioning)
-                >> createCircuitInNetBox
-                >> updateCircuitDescription
-                >> provideConfigToUser
-                >> setCircuitInService
-                >> updateCircuitInNetBox)
+                >>> constructCircuitModel
+                >>> StandardSteps.storeProcessSubscription
+                >>> reserveIPsInIPAM
+                >>> StandardSteps.setStatus(.provisioning)
+                >>> createCircuitInNetBox
+                >>> updateCircuitDescription
+                >>> provideConfigToUser
+                >>> setCircuitInService
+                >>> updateCircuitInNetBox)
     }
 
     static let nodeA = StateKey<String>("node_a")

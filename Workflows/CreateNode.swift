@@ -4,9 +4,6 @@ import NetBoxPayloads
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Enrols a planned NetBox device as a Node: loopbacks (from the device, or allocated from
 /// the loopback prefixes), the config for the operator to apply, then the device active.
 public enum CreateNode {
@@ -16,13 +13,13 @@ public enum CreateNode {
         WorkflowFrames.create(
             name, description: "Enrol a planned NetBox device as a Node", initialForm: form,
             begin
-                >> constructNodeModel
-                >> StandardSteps.storeProcessSubscription
-                >> fetchIPAddressInformation
-                >> StandardSteps.setStatus(.provisioning)
-                >> provideConfigToUser
-                >> setNodeToActive
-                >> updateNodeInNetBox)
+                >>> constructNodeModel
+                >>> StandardSteps.storeProcessSubscription
+                >>> fetchIPAddressInformation
+                >>> StandardSteps.setStatus(.provisioning)
+                >>> provideConfigToUser
+                >>> setNodeToActive
+                >>> updateNodeInNetBox)
     }
 
     static let deviceID = StateKey<Int>("device_id")

@@ -1,9 +1,6 @@
 import Foundation
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// A system task that checks the engine and its workers end to end with no network: five
 /// steps that each record which `wf` process ran them, optionally taking a while. Enqueue a
 /// few with `wf start task_engine_check --async` to see that the workers pick work up;
@@ -25,12 +22,12 @@ public enum EngineCheckTask: Workflow {
 
     public static var steps: StepList {
         begin
-            >> checkStep(1)
-            >> checkStep(2)
-            >> checkStep(3)
-            >> checkStep(4)
-            >> checkStep(5)
-            >> done
+            >>> checkStep(1)
+            >>> checkStep(2)
+            >>> checkStep(3)
+            >>> checkStep(4)
+            >>> checkStep(5)
+            >>> done
     }
 
     static let stepMillis = StateKey<Int>("step_millis")

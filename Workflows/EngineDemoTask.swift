@@ -1,9 +1,6 @@
 import Foundation
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// A small system task that shows the engine's moves without any network: it prepares a
 /// change, works for a while (long enough to kill it and watch `wf recover` take over),
 /// suspends until a person confirms, and records who confirmed.
@@ -25,11 +22,11 @@ public enum EngineDemoTask: Workflow {
 
     public static var steps: StepList {
         begin
-            >> prepareChange
-            >> simulateWork
-            >> confirmChange
-            >> recordConfirmation
-            >> done
+            >>> prepareChange
+            >>> simulateWork
+            >>> confirmChange
+            >>> recordConfirmation
+            >>> done
     }
 
     static let message = StateKey<String>("message")

@@ -4,9 +4,6 @@ import NetBoxPayloads
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Puts a circuit under maintenance or back into service: the IS-IS metric of both sides
 /// changes, so the operator gets fresh config to apply, showing the change before and after.
 public enum ModifyCircuit {
@@ -16,9 +13,9 @@ public enum ModifyCircuit {
         WorkflowFrames.modify(
             name, description: "Put a circuit under maintenance or into service", initialForm: form,
             begin
-                >> updateMaintenance
-                >> provideConfigToUser
-                >> updateCircuitInNetBox)
+                >>> updateMaintenance
+                >>> provideConfigToUser
+                >>> updateCircuitInNetBox)
     }
 
     static let subscriptionID = StateKey<String>("subscription_id")

@@ -2,9 +2,6 @@ import Foundation
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Changes a Node's description and its device's NetBox status, in the subscription and in
 /// NetBox, as orchestrator-core's `modify_node`: the form shows the current values.
 public enum ModifyNode {
@@ -14,8 +11,8 @@ public enum ModifyNode {
         WorkflowFrames.modify(
             name, description: "Change a Node's description or NetBox status", initialForm: form,
             begin
-                >> updateSubscription
-                >> CreateNode.updateNodeInNetBox)
+                >>> updateSubscription
+                >>> CreateNode.updateNodeInNetBox)
     }
 
     static let description = StateKey<String>("description")

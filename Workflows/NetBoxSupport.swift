@@ -31,19 +31,28 @@ public struct IPAMPlan: Sendable, Hashable {
 
 /// A NetBox client made on first use: `wf` registers one that starts the embedded
 /// NetBoxLite only when a step or a form actually needs NetBox.
+///
+/// Callers that ask at the same moment share one `make`: the first call's task is kept
+/// before anything is awaited, so two processes that first need NetBox together in one
+/// worker never start two embedded NetBoxLites on one state file. A failed `make` is
+/// forgotten, so the next call tries again.
 public actor NetBoxConnection {
     private let make: @Sendable () async throws -> NetBoxClient
-    private var client: NetBoxClient?
+    private var making: Task<NetBoxClient, any Error>?
 
     public init(lazy make: @escaping @Sendable () async throws -> NetBoxClient) {
         self.make = make
     }
 
     public func get() async throws -> NetBoxClient {
-        if let client { return client }
-        let made = try await make()
-        client = made
-        return made
+        let task = making ?? Task { [make] in try await make() }
+        making = task
+        do {
+            return try await task.value
+        } catch {
+            if making == task { making = nil }
+            throw error
+        }
     }
 }
 

@@ -4,9 +4,6 @@ import NetBoxPayloads
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Takes a Circuit out of service: create_circuit run backwards. The cable is deleted, the
 /// addresses on both ports and the /31 and /127 they came from are released, the ports'
 /// descriptions are cleared (free again for create_circuit), and the subscription ends.
@@ -23,9 +20,9 @@ public enum TerminateCircuit {
             name, description: "Terminate a Circuit: cable deleted, addresses and prefixes released, ports free again",
             initialForm: form,
             begin
-                >> deleteCircuitInNetBox
-                >> releaseIPsInIPAM
-                >> releasePortsInNetBox)
+                >>> deleteCircuitInNetBox
+                >>> releaseIPsInIPAM
+                >>> releasePortsInNetBox)
     }
 
     /// Says what will happen; refuses anything but a Circuit that is not terminated yet.

@@ -4,9 +4,6 @@ import NetBoxPayloads
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Takes a Node out of service: its device goes back to `planned` in NetBox, its loopbacks
 /// are released, and the subscription ends. Refused while a Circuit uses the Node.
 ///
@@ -24,10 +21,10 @@ public enum TerminateNode {
         WorkflowFrames.terminate(
             name, description: "Terminate a Node: device back to planned in NetBox, loopbacks released", initialForm: form,
             begin
-                >> checkNodeIsUnused
-                >> setNodeToPlanned
-                >> releaseNodeInNetBox
-                >> releaseLoopbacksInNetBox)
+                >>> checkNodeIsUnused
+                >>> setNodeToPlanned
+                >>> releaseNodeInNetBox
+                >>> releaseLoopbacksInNetBox)
     }
 
     /// Says what will happen; refuses anything but a Node that is not terminated yet.

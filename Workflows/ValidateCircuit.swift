@@ -3,9 +3,6 @@ import NetBox
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Compares a Circuit with NetBox field by field: its cable (id, status, description, the two
 /// ports it ends on) and, per side, the port (name, description) and the addresses on it. In
 /// sync: the process completes. Drift: it fails naming every difference and, as validate_node,
@@ -16,7 +13,7 @@ public enum ValidateCircuit {
     public static var definition: WorkflowDefinition {
         WorkflowFrames.validate(
             name, description: "Compare a Circuit with its NetBox cable, ports and addresses", initialForm: form,
-            begin >> compareCircuitWithNetBox)
+            begin >>> compareCircuitWithNetBox)
     }
 
     static var form: FormFlow {

@@ -3,9 +3,6 @@ import NetBox
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// Compares a Node with its NetBox device field by field. In sync: the process completes and
 /// the subscription is in sync again. Drift: the process fails naming every difference, and,
 /// as in orchestrator-core, stays failed with the subscription locked and out of sync until
@@ -17,7 +14,7 @@ public enum ValidateNode {
     public static var definition: WorkflowDefinition {
         WorkflowFrames.validate(
             name, description: "Compare a Node with its NetBox device", initialForm: form,
-            begin >> compareNodeWithNetBox)
+            begin >>> compareNodeWithNetBox)
     }
 
     static var form: FormFlow {

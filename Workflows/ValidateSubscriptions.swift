@@ -2,9 +2,6 @@ import Foundation
 import Products
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 /// A task that compares every active subscription with NetBox, as orchestrator-core's
 /// `validate_products`: completes when all agree, fails listing every difference. It reads
 /// only: no lock is taken and no subscription changes (run validate_node or validate_circuit on one to mark it
@@ -15,7 +12,7 @@ public enum ValidateSubscriptions {
     public static var definition: WorkflowDefinition {
         WorkflowFrames.task(
             name, description: "Compare every active subscription with NetBox",
-            begin >> validateActiveSubscriptions)
+            begin >>> validateActiveSubscriptions)
     }
 
     /// How a subscription of one product type is compared with NetBox: its differences.

@@ -40,6 +40,8 @@ public struct MigrationStatus: Sendable, Hashable {
         case pending
         /// Applied, but the file changed since: never re-run; add a new file instead.
         case modified
+        /// Applied by a newer `wf`: this build does not know the file.
+        case unknown
     }
 
     public var version: String

@@ -58,14 +58,19 @@ enum StoreShared {
     }
 
     /// Each bundled migration against what `schema_migrations` says was applied.
+    /// Versions applied that this build does not know (a newer `wf` migrated) come last, as `unknown`.
     static func status(of migrations: [Migration], applied: [String: (checksum: String, appliedAt: Date)]) -> [MigrationStatus] {
-        migrations.map { migration in
+        let known = Set(migrations.map(\.version))
+        let newer = applied.filter { !known.contains($0.key) }.sorted { $0.key < $1.key }.map { version, row in
+            MigrationStatus(version: version, name: "?", state: .unknown, appliedAt: row.appliedAt)
+        }
+        return migrations.map { migration in
             guard let row = applied[migration.version] else {
                 return MigrationStatus(version: migration.version, name: migration.name, state: .pending, appliedAt: nil)
             }
             return MigrationStatus(
                 version: migration.version, name: migration.name, state: row.checksum == migration.checksum ? .applied : .modified,
                 appliedAt: row.appliedAt)
-        }
+        } + newer
     }
 }

@@ -36,14 +36,26 @@ public protocol WorkflowStore: WorkerStore, SubscriptionStore {
 extension WorkflowStore {
     public var isReadOnly: Bool { false }
 
-    /// Fails with a clear message when the database lacks migrations this build needs.
+    /// Fails with a clear message when the database lacks migrations this build needs
+    /// ("the database is at migration 0004, this wf needs 0005: run `wf db migrate`"), or
+    /// was migrated by a newer `wf` than this one (naming both).
     public func requireMigrated() async throws {
-        let pending = try await migrationStatus().filter { $0.state == .pending }
+        let status = try await migrationStatus()
+        let applied = status.filter { $0.state != .pending }.map(\.version).max() ?? "none"
+        let needed = status.filter { $0.state != .unknown }.map(\.version).max() ?? "none"
+        if !status.filter({ $0.state == .unknown }).isEmpty {
+            throw PersistenceError(
+                .notMigrated,
+                "the database at \(locationDescription) is at migration \(applied), newer than this wf knows (it needs \(needed)): "
+                    + "run a wf at least as new as the one that migrated it",
+                database: locationDescription)
+        }
+        let pending = status.filter { $0.state == .pending }
         guard pending.isEmpty else {
             throw PersistenceError(
                 .notMigrated,
-                "the database at \(locationDescription) lacks migrations \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")); "
-                    + "run `wf db migrate`",
+                "the database at \(locationDescription) is at migration \(applied), this wf needs \(needed) "
+                    + "(\(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")) pending): run `wf db migrate`",
                 database: locationDescription)
         }
     }

@@ -1,7 +1,7 @@
 /// An ordered list of steps, written the way orchestrator-core users know:
 ///
 /// ```swift
-/// static let steps = begin >> constructNodeModel >> setStatus(.provisioning) >> done
+/// static let steps = begin >>> constructNodeModel >>> setStatus(.provisioning) >>> done
 /// ```
 public struct StepList: Sendable {
     public private(set) var steps: [Step]
@@ -34,26 +34,26 @@ public struct StepList: Sendable {
         return duplicates.sorted()
     }
 
-    public static func >> (lhs: StepList, rhs: StepList) -> StepList {
+    public static func >>> (lhs: StepList, rhs: StepList) -> StepList {
         StepList(lhs.steps + rhs.steps)
     }
 
-    public static func >> (lhs: StepList, rhs: Step) -> StepList {
+    public static func >>> (lhs: StepList, rhs: Step) -> StepList {
         StepList(lhs.steps + [rhs])
     }
 
-    public static func >> (lhs: Step, rhs: StepList) -> StepList {
+    public static func >>> (lhs: Step, rhs: StepList) -> StepList {
         StepList([lhs] + rhs.steps)
     }
 }
 
 extension Step {
-    public static func >> (lhs: Step, rhs: Step) -> StepList {
+    public static func >>> (lhs: Step, rhs: Step) -> StepList {
         StepList([lhs, rhs])
     }
 }
 
-/// The empty start of a step list: `begin >> stepA >> stepB >> done`.
+/// The empty start of a step list: `begin >>> stepA >>> stepB >>> done`.
 public let begin = StepList()
 
 /// The last step of a workflow: completes the process.
@@ -64,7 +64,7 @@ public let done = Step("done", retry: .never) { _ in .complete(State()) }
 ///
 /// ```swift
 /// let whenInService = conditional { try !$0.value(for: .underMaintenance) }
-/// begin >> whenInService(updateIsisMetric) >> done
+/// begin >>> whenInService(updateIsisMetric) >>> done
 /// ```
 public func conditional(_ predicate: @escaping @Sendable (State) throws -> Bool) -> Conditional {
     Conditional(predicate: predicate)
@@ -89,17 +89,15 @@ public struct Conditional: Sendable {
     }
 }
 
-/// Step lists chain left to right: `begin >> a >> b >> done`.
+/// Step lists chain left to right: `begin >>> a >>> b >>> done`.
 ///
-/// The standard library's `>>` cannot be chained (it is non-associative), and a library may
-/// not declare it again for its importers (two declarations are ambiguous). In Swift 6 mode
-/// only a declaration in the same *file* shadows the standard one, so each file that writes
-/// a step list starts with this line:
-///
-/// ```swift
-/// infix operator >> : StepChainPrecedence
-/// ```
+/// Not `>>`: the standard library declares it non-associative (a bit shift), so it cannot
+/// chain, and a redeclaration shadows it only inside the file that makes it, which made
+/// every workflow file repeat one. `>>>` is declared once, here, and every module that
+/// imports the engine chains with it.
 precedencegroup StepChainPrecedence {
     associativity: left
     higherThan: AssignmentPrecedence
 }
+
+infix operator >>> : StepChainPrecedence

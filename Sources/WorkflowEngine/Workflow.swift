@@ -14,7 +14,7 @@ public enum WorkflowTarget: String, Sendable, Codable, CaseIterable {
 ///     static let name: WorkflowName = "create_node"
 ///     static let target = WorkflowTarget.create
 ///     static let description = "Create a node"
-///     static var steps: StepList { begin >> constructNodeModel >> done }
+///     static var steps: StepList { begin >>> constructNodeModel >>> done }
 /// }
 /// ```
 public protocol Workflow {

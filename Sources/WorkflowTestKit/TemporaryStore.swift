@@ -1,6 +1,7 @@
 import Foundation
 import Persistence
 import Synchronization
+import Testing
 import WorkflowEngine
 
 /// A migrated store in a place of its own, removed when released: a SQLite file in a fresh
@@ -25,6 +26,7 @@ public final class TemporaryStore: Sendable {
         case .sqlite:
             location = directory.appendingPathComponent("wf.sqlite").path
         case .postgres:
+            // Without a server the case is named as skipped in the run's output, not dropped.
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             location = try StoreKind.scratchLocation()
         }
@@ -90,8 +92,19 @@ public enum StoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
         return url
     }
 
-    /// The kinds that can run here: SQLite always, PostgreSQL when `WF_TEST_POSTGRES_URL` is set.
+    /// The kinds that can run here: SQLite always, PostgreSQL when `WF_TEST_POSTGRES_URL` is
+    /// set. A suite that drops its PostgreSQL cases says so (see `postgresCasesSkipped`).
     public static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// Why a suite's PostgreSQL cases did not run, for the `.enabled(if:)` of the test that
+    /// stands for them (`postgreSQLCasesRan`): swift-testing cannot skip one argument of a
+    /// parameterized test, so without a server those cases are dropped from `available`, and
+    /// this one skipped test names them in the run's output instead.
+    public static func postgresCasesSkipped(_ tests: Int) -> Comment {
+        Comment(
+            rawValue: "WF_TEST_POSTGRES_URL is not set: the PostgreSQL case of this suite's \(tests) store tests did not run "
+                + "(see README: running the PostgreSQL suites)")
+    }
 
     /// The store tests use when they do not say: `WF_TEST_STORE=postgres` runs them all on
     /// PostgreSQL (CI does, in a second run of the suite).

@@ -4,9 +4,6 @@ import Persistence
 import Synchronization
 import WorkflowEngine
 
-// Chains steps left to right (see StepChainPrecedence).
-infix operator >> : StepChainPrecedence
-
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine: processes/s and per-step overhead, one runner and N workers, against bare commits in the same run.",
@@ -102,7 +99,7 @@ struct Bench: AsyncParsableCommand {
         for index in 1...steps {
             list =
                 list
-                >> Step(StepKey("step_\(index)")) { _ in
+                >>> Step(StepKey("step_\(index)")) { _ in
                     if marks.recording.load(ordering: .relaxed) { marks.instants.withLock { $0.append(clock.now) } }
                     return .success(["step_\(index)": .int(index)])
                 }

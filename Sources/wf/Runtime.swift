@@ -35,7 +35,14 @@ struct Runtime {
         if store.isReadOnly {
             try await store.requireMigrated()
         } else {
-            try await store.migrate()
+            // The embedded SQLite default migrates on first use; a shared PostgreSQL changes
+            // schema only by `wf db migrate`, so a newer wf in a rolling deploy never migrates
+            // under older ones.
+            if store.dialect == "sqlite" {
+                try await store.migrate()
+            } else {
+                try await store.requireMigrated()
+            }
             try await store.syncWorkflows(registry.workflows, now: Date())
             // The catalog is synced by `wf db migrate`; a fresh embedded database gets it here.
             let known = Set(try await store.productRows().map(\.name))

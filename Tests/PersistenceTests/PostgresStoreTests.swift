@@ -93,7 +93,9 @@ struct PostgresLocationTests {
 
         let error = try await #require(throws: PersistenceError.self) { try await PostgresStore.connect(location) }
 
-        #expect(clock.now - started < .seconds(20), "well under the driver's ~68 s pool breaker")
+        // Only tells the plain connection's answer from the pool's ~68 s breaker: CI's loaded
+        // machine once took 20.2 s to get here (2 cores, every suite starting at once).
+        #expect(clock.now - started < .seconds(50), "well under the driver's ~68 s pool breaker")
         #expect(error.code == .cannotOpen)
         #expect(error.description.contains("127.0.0.1:1/wf_test"), "\(error)")
         #expect(error.description.localizedCaseInsensitiveContains("connection refused"), "\(error)")
@@ -124,7 +126,9 @@ struct PostgresStoreTests {
 
         let error = try await #require(throws: PersistenceError.self) { try await PostgresStore.connect(location) }
 
-        #expect(clock.now - started < .seconds(20), "well under the driver's ~68 s pool breaker")
+        // Only tells the plain connection's answer from the pool's ~68 s breaker: CI's loaded
+        // machine once took 20.2 s to get here (2 cores, every suite starting at once).
+        #expect(clock.now - started < .seconds(50), "well under the driver's ~68 s pool breaker")
         #expect(error.code == .cannotOpen)
         #expect(error.description.contains("\(location.host):\(location.port)"), "names the server: \(error)")
         #expect(error.description.contains("password authentication failed for user \"\(location.user)\""), "\(error)")

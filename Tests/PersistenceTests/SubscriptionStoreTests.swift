@@ -12,6 +12,15 @@ import WorkflowTestKit
 /// the forced unlock.
 @Suite
 struct SubscriptionStoreTests {
+    /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
+    /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(14)))
+    func postgreSQLCasesRan() async throws {
+        #expect(StoreKind.available.contains(.postgres))
+        let temporary = try await TemporaryStore(kind: .postgres)
+        #expect(try await temporary.store.migrationStatus().allSatisfy { $0.state == .applied })
+    }
+
     // MARK: - Round trips
 
     @Test(arguments: StoreKind.available) func aNodeReadsBackAsItWasSaved(kind: StoreKind) async throws {

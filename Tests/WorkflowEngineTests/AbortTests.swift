@@ -3,14 +3,12 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Abort is final", .timeLimit(.minutes(1)))
 struct AbortTests {
     static let question = Form(title: "Q", fields: [.accept("ok", "OK")])
 
     @Test func abortOfASuspendedProcessMakesItAbortedAndLogsIt() async throws {
-        let flow = workflow(begin >> succeed("a") >> ask("ask", Self.question) >> succeed("c") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> ask("ask", Self.question) >>> succeed("c") >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
 
@@ -28,7 +26,7 @@ struct AbortTests {
     }
 
     @Test func resumeRetryAndAbortAfterAbortAreRefused() async throws {
-        let flow = workflow(begin >> ask("ask", Self.question) >> done)
+        let flow = workflow(begin >>> ask("ask", Self.question) >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
         _ = try await harness.engine.abort(started.processID, user: "bob")
@@ -53,7 +51,7 @@ struct AbortTests {
     }
 
     @Test func abortOfACompletedProcessIsRefused() async throws {
-        let flow = workflow(begin >> succeed("a") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> done)
         let harness = try await Harness([flow])
         let completed = try await harness.engine.start(flow.name, user: "alice")
         let rowsBefore = try await harness.steps(completed.processID)
@@ -72,9 +70,9 @@ struct AbortTests {
     func abortIsAllowedFromAStoppedProcess(status: ProcessStatus) async throws {
         let flow = workflow(
             begin
-                >> Step("stops", retry: RetryPolicy(maxAttempts: 3)) { _ in
+                >>> Step("stops", retry: RetryPolicy(maxAttempts: 3)) { _ in
                     throw StepError("no", isRetryable: status == .waiting)
-                } >> done)
+                } >>> done)
         let harness = try await Harness([flow])
         let stopped = try await harness.engine.start(flow.name, user: "alice")
         #expect(stopped.status == status)
@@ -95,11 +93,11 @@ struct AbortTests {
             return .success(["slow_result": "late"])
         }
         let flow = workflow(
-            begin >> succeed("first") >> slow
-                >> Step("after") { _ in
+            begin >>> succeed("first") >>> slow
+                >>> Step("after") { _ in
                     _ = after.next()
                     return .success
-                } >> done)
+                } >>> done)
         let harness = try await Harness([flow])
         let id = ProcessID(UUID())
         let engine = Engine(

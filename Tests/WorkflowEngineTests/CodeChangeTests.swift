@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Resuming a process after the workflow's code changed")
 struct CodeChangeTests {
     static let question = Form(title: "Confirm", fields: [.accept("confirmed", "Confirmed")])
@@ -25,8 +23,8 @@ struct CodeChangeTests {
 
     @Test func resumeRunsAStepInsertedAfterTheSuspensionPoint() async throws {
         let steps = Steps()
-        let v1 = workflow(begin >> steps.step("a") >> steps.ask >> steps.step("c"))
-        let v2 = workflow(begin >> steps.step("a") >> steps.ask >> steps.step("inserted") >> steps.step("c"))
+        let v1 = workflow(begin >>> steps.step("a") >>> steps.ask >>> steps.step("c"))
+        let v2 = workflow(begin >>> steps.step("a") >>> steps.ask >>> steps.step("inserted") >>> steps.step("c"))
         #expect(v1.name == v2.name)
         let harness = try await Harness([v1])
         let started = try await harness.engine.start(v1.name, user: "alice")
@@ -47,8 +45,8 @@ struct CodeChangeTests {
 
     @Test func stepInsertedBeforeTheSuspensionPointIsNotRun() async throws {
         let steps = Steps()
-        let v1 = workflow(begin >> steps.step("a") >> steps.ask >> steps.step("c"))
-        let v2 = workflow(begin >> steps.step("a") >> steps.step("early") >> steps.ask >> steps.step("inserted") >> steps.step("c"))
+        let v1 = workflow(begin >>> steps.step("a") >>> steps.ask >>> steps.step("c"))
+        let v2 = workflow(begin >>> steps.step("a") >>> steps.step("early") >>> steps.ask >>> steps.step("inserted") >>> steps.step("c"))
         let harness = try await Harness([v1])
         let started = try await harness.engine.start(v1.name, user: "alice")
 
@@ -63,8 +61,8 @@ struct CodeChangeTests {
 
     @Test func resumeOfAStepRemovedFromTheCodeFailsClearlyAndStaysSuspended() async throws {
         let steps = Steps()
-        let v1 = workflow(begin >> steps.step("a") >> steps.ask >> steps.step("c"))
-        let v3 = workflow(begin >> steps.step("a") >> steps.step("c"))
+        let v1 = workflow(begin >>> steps.step("a") >>> steps.ask >>> steps.step("c"))
+        let v3 = workflow(begin >>> steps.step("a") >>> steps.step("c"))
         let harness = try await Harness([v1])
         let started = try await harness.engine.start(v1.name, user: "alice")
         let before = try await harness.process(started.processID)

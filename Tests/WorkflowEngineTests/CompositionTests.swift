@@ -3,25 +3,23 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Composition and ordering of step lists")
 struct CompositionTests {
     @Test func chainingStepsKeepsTheirOrder() {
-        let list = begin >> succeed("a") >> succeed("b") >> done
+        let list = begin >>> succeed("a") >>> succeed("b") >>> done
         #expect(list.keys == ["a", "b", "done"])
     }
 
     @Test func chainingTwoListsConcatenatesThem() {
-        let first = begin >> succeed("a") >> succeed("b")
-        let second = succeed("c") >> succeed("d")
-        #expect((first >> second).keys == ["a", "b", "c", "d"])
-        #expect((second >> first).keys == ["c", "d", "a", "b"])
-        #expect((succeed("x") >> second).keys == ["x", "c", "d"])
+        let first = begin >>> succeed("a") >>> succeed("b")
+        let second = succeed("c") >>> succeed("d")
+        #expect((first >>> second).keys == ["a", "b", "c", "d"])
+        #expect((second >>> first).keys == ["c", "d", "a", "b"])
+        #expect((succeed("x") >>> second).keys == ["x", "c", "d"])
     }
 
     @Test func registryRefusesDuplicateStepKeysNamingTheKey() throws {
-        let duplicated = workflow(begin >> succeed("fetch_device") >> succeed("other") >> succeed("fetch_device") >> done, named: "dup_flow")
+        let duplicated = workflow(begin >>> succeed("fetch_device") >>> succeed("other") >>> succeed("fetch_device") >>> done, named: "dup_flow")
         let error = try #require(throws: WorkflowError.self) { try WorkflowRegistry([duplicated]) }
         #expect(error.code == .invalidWorkflow)
         #expect(error.message.contains("fetch_device"))
@@ -37,7 +35,7 @@ struct CompositionTests {
                 return .success
             }
         }
-        let flow = workflow(begin >> step("first") >> step("second") >> step("third") >> done)
+        let flow = workflow(begin >>> step("first") >>> step("second") >>> step("third") >>> done)
         let harness = try await Harness([flow])
         let outcome = try await harness.engine.start(flow.name, user: "alice")
         #expect(outcome.status == .completed)
@@ -53,7 +51,7 @@ struct CompositionTests {
             _ = ran.next()
             return .success(["guarded_ran": true])
         }
-        let flow = workflow(begin >> succeed("before") >> whenEnabled(guarded) >> succeed("after") >> done)
+        let flow = workflow(begin >>> succeed("before") >>> whenEnabled(guarded) >>> succeed("after") >>> done)
         let harness = try await Harness([flow])
 
         let outcome = try await harness.engine.start(flow.name, input: ["enabled": .bool(enabled)], user: "alice")
@@ -70,17 +68,17 @@ struct CompositionTests {
 
     @Test func conditionalOnAListGuardsEveryStepOfIt() throws {
         let never = conditional { _ in false }
-        let list = begin >> succeed("a") >> never(succeed("b") >> succeed("c")) >> done
+        let list = begin >>> succeed("a") >>> never(succeed("b") >>> succeed("c")) >>> done
         #expect(list.keys == ["a", "b", "c", "done"])
         #expect(list.steps.map { $0.condition != nil } == [false, true, true, false])
         #expect(try list.steps.compactMap(\.condition).map { try $0(State()) } == [false, false])
     }
 
     @Test func versionChangesWhenAStepIsAddedAndIsStableOtherwise() {
-        let v1 = workflow(begin >> succeed("a") >> succeed("b") >> done)
-        let v1Again = workflow(begin >> succeed("a", ["other": "body"]) >> succeed("b") >> done)
-        let v2 = workflow(begin >> succeed("a") >> succeed("inserted") >> succeed("b") >> done)
-        let reordered = workflow(begin >> succeed("b") >> succeed("a") >> done)
+        let v1 = workflow(begin >>> succeed("a") >>> succeed("b") >>> done)
+        let v1Again = workflow(begin >>> succeed("a", ["other": "body"]) >>> succeed("b") >>> done)
+        let v2 = workflow(begin >>> succeed("a") >>> succeed("inserted") >>> succeed("b") >>> done)
+        let reordered = workflow(begin >>> succeed("b") >>> succeed("a") >>> done)
 
         #expect(v1.version == v1.version)
         #expect(v1.version == v1Again.version, "same keys in the same order: same version, whatever the bodies")
@@ -91,7 +89,7 @@ struct CompositionTests {
     }
 
     @Test func processRecordsTheVersionItStartedWith() async throws {
-        let flow = workflow(begin >> succeed("a") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> done)
         let harness = try await Harness([flow])
         let outcome = try await harness.engine.start(flow.name, user: "alice")
         #expect(try await harness.process(outcome.processID).workflowVersion == flow.version)

@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 /// A valid answer to the lab circuit form, one object per page: rt1 xe-0/0/1 to rt2 et-1/0/0.
 private let validPages: [State] = [["node_a": 1], ["port_a": "xe-0/0/1"], ["node_b": 2], ["port_b": "et-1/0/0"]]
 private let validMerged: State = ["node_a": 1, "port_a": "xe-0/0/1", "node_b": 2, "port_b": "et-1/0/0"]
@@ -212,15 +210,15 @@ struct FormFlowEngineTests {
     /// Reserves VLANs 100 and 200, then asks for a VLAN that must be free.
     static let chooseVLAN = workflow(
         begin
-            >> succeed("reserve", ["vlans_in_use": [100, 200]])
-            >> Step.inputStep(
+            >>> succeed("reserve", ["vlans_in_use": [100, 200]])
+            >>> Step.inputStep(
                 "choose_vlan",
                 form: { _ in Form(name: "vlan", title: "VLAN", fields: [.integer("vlan", "VLAN", range: 1...4094)]) },
                 validate: { state in
                     let inUse = (try? state.value(for: StateKey<[Int]>("vlans_in_use"))) ?? []
                     return inUse.contains((try? state.value(for: vlan)) ?? 0) ? [FieldProblem(field: "vlan", reason: "is in use")] : []
                 })
-            >> done,
+            >>> done,
         named: "choose_vlan")
 
     @Test func inputStepCheckRefusesAResumeAndTheProcessStaysSuspended() async throws {

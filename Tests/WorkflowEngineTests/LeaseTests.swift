@@ -3,11 +3,9 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Leases: one runner per process, dead runners taken over", .timeLimit(.minutes(2)))
 struct LeaseTests {
-    /// `first >> work >> last >> done`, where `work` hangs on its first run until the gate opens
+    /// `first >>> work >>> last >>> done`, where `work` hangs on its first run until the gate opens
     /// (or its runner is cancelled), and every step records each run.
     struct HangingFlow {
         let gate = Gate()
@@ -27,7 +25,7 @@ struct LeaseTests {
                 runs.record("work")
                 return .success(["work": .string(context.user)])
             }
-            return workflow(begin >> recording("first") >> work >> recording("last") >> done)
+            return workflow(begin >>> recording("first") >>> work >>> recording("last") >>> done)
         }
     }
 
@@ -114,7 +112,7 @@ struct LeaseTests {
                 return .success(State([key.rawValue: true]))
             }
         }
-        let flow = workflow(begin >> recording("a") >> recording("b") >> recording("c") >> done)
+        let flow = workflow(begin >>> recording("a") >>> recording("b") >>> recording("c") >>> done)
         let harness = try await Harness([flow])
         let orphan = try await harness.insert(
             flow, status: .running, leaseOwner: "dead-runner", leaseExpiresAt: harness.clock.now.addingTimeInterval(-1))
@@ -144,7 +142,7 @@ struct LeaseTests {
             if calls.next() == 1 { throw StepError("busy", isRetryable: true) }
             return .success(["fetched": true])
         }
-        let flow = workflow(begin >> fetch >> done)
+        let flow = workflow(begin >>> fetch >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
         #expect(started.status == .waiting)
@@ -165,7 +163,7 @@ struct LeaseTests {
     }
 
     @Test func commitByARunnerThatDoesNotOwnTheLeaseIsRefusedAndWritesNothing() async throws {
-        let flow = workflow(begin >> succeed("a") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> done)
         let harness = try await Harness([flow])
         let now = harness.clock.now
         let process = try await harness.insert(

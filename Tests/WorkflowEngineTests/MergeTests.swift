@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Merging step results into the state")
 struct MergeTests {
     static let initial: State = [
@@ -38,12 +36,12 @@ struct MergeTests {
         let seen = Recorder<State>()
         let flow = workflow(
             begin
-                >> Step("update") { _ in .success(Self.updates) }
-                >> Step("look") { context in
+                >>> Step("update") { _ in .success(Self.updates) }
+                >>> Step("look") { context in
                     seen.record(context.state)
                     return .success
                 }
-                >> done)
+                >>> done)
         let harness = try await Harness([flow])
 
         let outcome = try await harness.engine.start(flow.name, input: Self.initial, user: "alice")
@@ -66,11 +64,11 @@ struct MergeTests {
     func stepChangingAReservedKeyFailsTheProcessNamingTheKey(key: String) async throws {
         let after = CallCounter()
         let flow = workflow(
-            begin >> Step("meddle") { _ in .success(State([key: "hijacked", "other": 1])) }
-                >> Step("after") { _ in
+            begin >>> Step("meddle") { _ in .success(State([key: "hijacked", "other": 1])) }
+                >>> Step("after") { _ in
                     _ = after.next()
                     return .success
-                } >> done)
+                } >>> done)
         let harness = try await Harness([flow])
 
         let outcome = try await harness.engine.start(flow.name, user: "alice")
@@ -88,7 +86,7 @@ struct MergeTests {
     }
 
     @Test func initialInputMayNotSetReservedKeys() async throws {
-        let flow = workflow(begin >> succeed("a") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> done)
         let harness = try await Harness([flow])
         let error = await #expect(throws: WorkflowError.self) {
             try await harness.engine.start(flow.name, input: ["reporter": "mallory"], user: "alice")

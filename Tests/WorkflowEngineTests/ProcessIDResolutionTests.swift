@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Resolving a process id from a prefix")
 struct ProcessIDResolutionTests {
     static let ids = [
@@ -15,7 +13,7 @@ struct ProcessIDResolutionTests {
 
     /// An engine whose processes get `ids`, in order, and three processes created with them.
     static func engineWithProcesses() async throws -> (Harness, Engine) {
-        let flow = workflow(begin >> succeed("a") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> done)
         let harness = try await Harness([flow])
         let queue = IDQueue(ids.map(\.uuid))
         let engine = Engine(

@@ -1,9 +1,6 @@
 import Testing
 import WorkflowEngine
 
-// Lets this file chain steps with >> (Swift 6 needs the declaration in the same file).
-infix operator >> : StepChainPrecedence
-
 // The README's "Writing a workflow" example, word for word, so the documentation cannot rot.
 enum SayHello: Workflow {
     static let name: WorkflowName = "task_say_hello"  // persisted: never derive it from the type name
@@ -15,9 +12,9 @@ enum SayHello: Workflow {
 
     static var steps: StepList {
         begin
-            >> Step.updating("compose") { context in ["greeting": .string("hello \(try context[who])")] }
-            >> Step.inputStep("agree") { _ in Form(title: "Send it?", fields: [.accept("agreed", "Send the greeting")]) }
-            >> done
+            >>> Step.updating("compose") { context in ["greeting": .string("hello \(try context[who])")] }
+            >>> Step.inputStep("agree") { _ in Form(title: "Send it?", fields: [.accept("agreed", "Send the greeting")]) }
+            >>> done
     }
 }
 

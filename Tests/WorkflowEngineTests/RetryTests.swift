@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Retry of a failed step")
 struct RetryTests {
     @Test func retryRerunsTheFailedStepWithTheStateFromBeforeIt() async throws {
@@ -15,7 +13,7 @@ struct RetryTests {
             if calls.next() == 1 { throw StepError("device not reachable by ssh") }
             return .success(["flaky_done": true])
         }
-        let flow = workflow(begin >> succeed("prepare", ["prepared": 1]) >> flaky >> succeed("finish", ["finished": true]) >> done)
+        let flow = workflow(begin >>> succeed("prepare", ["prepared": 1]) >>> flaky >>> succeed("finish", ["finished": true]) >>> done)
         let harness = try await Harness([flow])
 
         let failed = try await harness.engine.start(flow.name, input: ["customer": "acme"], user: "alice")
@@ -42,7 +40,7 @@ struct RetryTests {
     }
 
     @Test func retryOfAProcessThatIsNotFailedIsRefused() async throws {
-        let flow = workflow(begin >> ask("ask", Form(title: "Q", fields: [.accept("ok", "OK")])) >> done)
+        let flow = workflow(begin >>> ask("ask", Form(title: "Q", fields: [.accept("ok", "OK")])) >>> done)
         let harness = try await Harness([flow])
         let suspended = try await harness.engine.start(flow.name, user: "alice")
 
@@ -58,7 +56,7 @@ struct RetryTests {
     @Test func retryThatFailsAgainAppendsAnotherFailedRow() async throws {
         let calls = CallCounter()
         let broken = Step("broken") { _ in throw StepError("still broken (\(calls.next()))") }
-        let flow = workflow(begin >> broken >> done)
+        let flow = workflow(begin >>> broken >>> done)
         let harness = try await Harness([flow])
         let first = try await harness.engine.start(flow.name, user: "alice")
 

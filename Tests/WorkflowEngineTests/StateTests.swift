@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 private struct Port: Codable, Sendable, Hashable {
     var name: String
     var speed: Int
@@ -61,10 +59,10 @@ struct StateTests {
         }
         let after = CallCounter()
         let flow = workflow(
-            begin >> succeed("prepare") >> reads
-                >> Step("after") { _ in
+            begin >>> succeed("prepare") >>> reads
+                >>> Step("after") { _ in
                     _ = after.next(); return .success
-                } >> done)
+                } >>> done)
         let harness = try await Harness([flow])
 
         let outcome = try await harness.engine.start(flow.name, user: "alice")
@@ -88,7 +86,7 @@ struct StateTests {
         let reads = Step.updating("read_node") { context in
             ["seen": .int(try context[nodeID])]
         }
-        let flow = workflow(begin >> reads >> done)
+        let flow = workflow(begin >>> reads >>> done)
         let harness = try await Harness([flow])
 
         let outcome = try await harness.engine.start(flow.name, input: ["node_id": "not a number"], user: "alice")

@@ -7,8 +7,6 @@ import WorkflowTestKit
 
 @testable import Persistence
 
-infix operator >> : StepChainPrecedence
-
 /// Node workflows built with the standard frames.
 enum NodeFlows {
     static let nameForm = Form(name: "node", title: "Node", fields: [.text("node_name", "Node name")])
@@ -31,7 +29,7 @@ enum NodeFlows {
 
     static let create = WorkflowFrames.create(
         "create_node", description: "Create a node", initialForm: FormFlow(nameForm),
-        begin >> construct >> StandardSteps.storeProcessSubscription >> StandardSteps.setStatus(.provisioning))
+        begin >>> construct >>> StandardSteps.storeProcessSubscription >>> StandardSteps.setStatus(.provisioning))
 
     /// Renames the node to the state's `node_name`.
     static let rename = Step("rename_node", retry: .never) { context in
@@ -48,11 +46,11 @@ enum NodeFlows {
 
     /// Asks for the new name once started, holding the lock while it waits.
     static let renameAsking = WorkflowFrames.modify(
-        "rename_node_asking", description: "Rename a node, asking for the name", begin >> ask("ask_name", nameForm) >> rename)
+        "rename_node_asking", description: "Rename a node, asking for the name", begin >>> ask("ask_name", nameForm) >>> rename)
     static let renameNode = WorkflowFrames.modify(
-        "rename_node", description: "Rename a node", initialForm: FormFlow(nameForm), begin >> rename >> settle)
-    static let check = WorkflowFrames.validate("check_node", description: "Check a node", begin >> succeed("check"))
-    static let terminate = WorkflowFrames.terminate("terminate", description: "Terminate a subscription", begin >> succeed("deprovision"))
+        "rename_node", description: "Rename a node", initialForm: FormFlow(nameForm), begin >>> rename >>> settle)
+    static let check = WorkflowFrames.validate("check_node", description: "Check a node", begin >>> succeed("check"))
+    static let terminate = WorkflowFrames.terminate("terminate", description: "Terminate a subscription", begin >>> succeed("deprovision"))
 }
 
 @Suite("Subscription workflows", .timeLimit(.minutes(1)))
@@ -118,7 +116,7 @@ struct SubscriptionWorkflowTests {
             if throwing { throw StepError("NetBox refused the device") }
             return .failed("NetBox refused the device")
         }
-        let flow = WorkflowFrames.create("create_failing", description: "fails after saving", begin >> saveThenFail)
+        let flow = WorkflowFrames.create("create_failing", description: "fails after saving", begin >>> saveThenFail)
         let harness = try await Self.harness([flow])
         let store = harness.temporary.store
 

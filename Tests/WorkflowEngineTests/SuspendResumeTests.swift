@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Suspend for input, then resume")
 struct SuspendResumeTests {
     static let initialForm = Form(title: "Order", fields: [.text("customer", "Customer"), .integer("priority", "Priority", default: 3)])
@@ -13,11 +11,11 @@ struct SuspendResumeTests {
 
     static func flow(seen: Recorder<State>) -> WorkflowDefinition {
         workflow(
-            begin >> succeed("prepare", ["prepared": true]) >> ask("ask", question)
-                >> Step("use") { context in
+            begin >>> succeed("prepare", ["prepared": true]) >>> ask("ask", question)
+                >>> Step("use") { context in
                     seen.record(context.state)
                     return .success(["used": .string("\(try context[StateKey<String>("name")]) x \(try context[StateKey<Int>("count")])")])
-                } >> done,
+                } >>> done,
             form: initialForm)
     }
 
@@ -133,7 +131,7 @@ struct SuspendResumeTests {
     }
 
     @Test func resumeOfACompletedProcessIsRefused() async throws {
-        let flow = workflow(begin >> succeed("a") >> done)
+        let flow = workflow(begin >>> succeed("a") >>> done)
         let harness = try await Harness([flow])
         let outcome = try await harness.engine.start(flow.name, user: "alice")
 

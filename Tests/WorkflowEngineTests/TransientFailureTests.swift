@@ -3,8 +3,6 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 @Suite("Transient failures: waiting, retried by the timer")
 struct TransientFailureTests {
     static let policy = RetryPolicy(maxAttempts: 3, initialDelay: .seconds(10), multiplier: 2, maxDelay: .seconds(600))
@@ -20,8 +18,8 @@ struct TransientFailureTests {
     @Test func transientFailureParksTheProcessUntilTheRetryTimeThenRecoverCompletesIt() async throws {
         let calls = CallCounter()
         let flow = workflow(
-            begin >> succeed("prepare") >> Self.flaky(failures: 1, { StepError("NetBox answered 503", isRetryable: true) }, calls: calls)
-                >> done)
+            begin >>> succeed("prepare") >>> Self.flaky(failures: 1, { StepError("NetBox answered 503", isRetryable: true) }, calls: calls)
+                >>> done)
         let harness = try await Harness([flow])
         let startedAt = harness.clock.now
 
@@ -60,7 +58,7 @@ struct TransientFailureTests {
 
     @Test func laterWaitsFollowTheBackoffOfThePolicy() async throws {
         let calls = CallCounter()
-        let flow = workflow(begin >> Self.flaky(failures: 2, { StepError("busy", isRetryable: true) }, calls: calls) >> done)
+        let flow = workflow(begin >>> Self.flaky(failures: 2, { StepError("busy", isRetryable: true) }, calls: calls) >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
         harness.clock.advance(by: .seconds(10))
@@ -74,7 +72,7 @@ struct TransientFailureTests {
 
     @Test func processFailsWhenAttemptsRunOut() async throws {
         let calls = CallCounter()
-        let flow = workflow(begin >> Self.flaky(failures: .max, { StepError("NetBox answered 503", isRetryable: true) }, calls: calls) >> done)
+        let flow = workflow(begin >>> Self.flaky(failures: .max, { StepError("NetBox answered 503", isRetryable: true) }, calls: calls) >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
         harness.clock.advance(by: .seconds(10))
@@ -98,7 +96,7 @@ struct TransientFailureTests {
         let calls = CallCounter()
         let error = StepError("no route to NetBox", isServiceUnreachable: true)
         #expect(error.isRetryable)
-        let flow = workflow(begin >> Self.flaky(failures: .max, { error }, calls: calls) >> done)
+        let flow = workflow(begin >>> Self.flaky(failures: .max, { error }, calls: calls) >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
         #expect(started.status == .waiting)
@@ -114,7 +112,7 @@ struct TransientFailureTests {
 
     @Test func connectionRefusedCountsAsUnreachable() async throws {
         let calls = CallCounter()
-        let flow = workflow(begin >> Self.flaky(failures: .max, { POSIXError(.ECONNREFUSED) }, calls: calls) >> done)
+        let flow = workflow(begin >>> Self.flaky(failures: .max, { POSIXError(.ECONNREFUSED) }, calls: calls) >>> done)
         let harness = try await Harness([flow])
 
         let started = try await harness.engine.start(flow.name, user: "alice")
@@ -131,7 +129,7 @@ struct TransientFailureTests {
 
     @Test func permanentErrorFailsAtOnceWithoutWaiting() async throws {
         let calls = CallCounter()
-        let flow = workflow(begin >> Self.flaky(failures: .max, { StepError("device is not planned") }, calls: calls) >> done)
+        let flow = workflow(begin >>> Self.flaky(failures: .max, { StepError("device is not planned") }, calls: calls) >>> done)
         let harness = try await Harness([flow])
 
         let started = try await harness.engine.start(flow.name, user: "alice")
@@ -143,7 +141,7 @@ struct TransientFailureTests {
 
     @Test func operatorRetryOfAWaitingProcessDoesNotWaitForTheTimer() async throws {
         let calls = CallCounter()
-        let flow = workflow(begin >> Self.flaky(failures: 1, { StepError("busy", isRetryable: true) }, calls: calls) >> done)
+        let flow = workflow(begin >>> Self.flaky(failures: 1, { StepError("busy", isRetryable: true) }, calls: calls) >>> done)
         let harness = try await Harness([flow])
         let started = try await harness.engine.start(flow.name, user: "alice")
 

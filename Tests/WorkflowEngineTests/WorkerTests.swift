@@ -4,14 +4,21 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-infix operator >> : StepChainPrecedence
-
 /// Long-running workers on each store: they run what was enqueued, retry what is due, go on
 /// where a dead runner stopped, and on `stop()` hand their processes over after the step they
 /// are in. A worker sleeps in real time (polls, heartbeats), so these tests run on the wall
 /// clock; they wait for conditions and then assert on the data, never on how long it took.
 @Suite("Workers: claim, run, hand over", .timeLimit(.minutes(2)))
 struct WorkerTests {
+    /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
+    /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(4)))
+    func postgreSQLCasesRan() async throws {
+        #expect(StoreKind.available.contains(.postgres))
+        let temporary = try await TemporaryStore(kind: .postgres)
+        #expect(try await temporary.store.migrationStatus().allSatisfy { $0.state == .applied })
+    }
+
     @Test(arguments: StoreKind.available)
     func workerRunsEnqueuedProcessesOfSeveralWorkflowsToCompletion(kind: StoreKind) async throws {
         let runs = Recorder<String>()
@@ -30,8 +37,8 @@ struct WorkerTests {
             runs.record("\(context.processID) meet")
             return .success(["met": true])
         }
-        let alpha = workflow(begin >> recording("a1") >> meet >> recording("a2") >> done, named: "alpha")
-        let beta = workflow(begin >> recording("b1") >> recording("b2") >> recording("b3") >> done, named: "beta")
+        let alpha = workflow(begin >>> recording("a1") >>> meet >>> recording("a2") >>> done, named: "alpha")
+        let beta = workflow(begin >>> recording("b1") >>> recording("b2") >>> recording("b3") >>> done, named: "beta")
         let bench = try await WorkerBench(kind, [alpha, beta])
         let client = bench.engine("client")
         let worker = try await bench.worker("worker-a", concurrency: 4)
@@ -74,8 +81,8 @@ struct WorkerTests {
         let later = Step("fetch", retry: RetryPolicy(maxAttempts: 3, initialDelay: .seconds(3600))) { _ in
             throw StepError("NetBox is down for the night", isRetryable: true)
         }
-        let quick = workflow(begin >> soon >> done, named: "retry_soon")
-        let slow = workflow(begin >> later >> done, named: "retry_in_an_hour")
+        let quick = workflow(begin >>> soon >>> done, named: "retry_soon")
+        let slow = workflow(begin >>> later >>> done, named: "retry_in_an_hour")
         let bench = try await WorkerBench(kind, [quick, slow])
         let client = bench.engine("client")
         let worker = try await bench.worker("worker-a")
@@ -104,7 +111,7 @@ struct WorkerTests {
                 return .success(State([key.rawValue: true]))
             }
         }
-        let flow = workflow(begin >> recording("a") >> recording("b") >> recording("c") >> recording("d") >> done)
+        let flow = workflow(begin >>> recording("a") >>> recording("b") >>> recording("c") >>> recording("d") >>> done)
         let bench = try await WorkerBench(kind, [flow])
         let id = try await bench.engine("client").enqueue(flow.name, user: "alice")
         // A runner claimed it, logged `a` and `b`, and died; its lease ran out a second ago.
@@ -147,7 +154,7 @@ struct WorkerTests {
             runs.record("\(context.processID) work")
             return .success(["work": true])
         }
-        let flow = workflow(begin >> recording("first") >> work >> recording("last") >> done)
+        let flow = workflow(begin >>> recording("first") >>> work >>> recording("last") >>> done)
         let bench = try await WorkerBench(kind, [flow])
         let client = bench.engine("client")
         var ids: [ProcessID] = []

@@ -7,6 +7,15 @@ import WorkflowTestKit
 /// people to read; no test judges them).
 @Suite(.tags(.cli))
 struct BenchCommandTests {
+    /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
+    /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(1)))
+    func postgreSQLCasesRan() async throws {
+        #expect(StoreKind.available.contains(.postgres))
+        let temporary = try await TemporaryStore(kind: .postgres)
+        #expect(try await temporary.store.migrationStatus().allSatisfy { $0.state == .applied })
+    }
+
     @Test(arguments: StoreKind.available)
     func benchReportsTheFloorTheInlineRunnerAndEachWorkerCount(kind: StoreKind) throws {
         // On PostgreSQL the bench works in a schema of its own, dropped afterwards.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 import WorkflowEngine
 
@@ -9,23 +10,34 @@ import WorkflowEngine
 /// UPDATE, workers claim with `FOR UPDATE SKIP LOCKED`, and `LISTEN/NOTIFY` wakes them.
 ///
 /// Ids are `uuid`, times `timestamptz` (kept to the millisecond, as in SQLite), JSON `jsonb`.
-public final class PostgresStore: Sendable {
+///
+/// The store is a `Service` for its connection pool: a long-running command runs it in its
+/// `ServiceGroup` (with `workListener`) after the services that use it, so that the pool
+/// stops last and with them.
+public final class PostgresStore: Service, Sendable {
     public let location: PostgresLocation
     let client: PostgresClient
     let logger: Logger
+    /// The pool's `run()`. It starts when the store connects, so that one-shot commands and
+    /// tests need no service group; `run()` (the store as a `Service`) owns when it ends.
     private let runner: Mutex<Task<Void, Never>?>
+    /// The `LISTEN` loop that wakes workers when work is enqueued: a `Service` of its own.
+    public let workListener: PostgresWorkListener
     /// Statements and transactions sent, for the benchmark's per-process counts.
     let counters = StatementCounters()
 
     /// The channel `LISTEN`ed on for enqueued work (one per schema, so that stores in
     /// different schemas of one database do not wake each other).
-    var workChannel: String { "wf_work" + (location.schema.map { "_" + $0 } ?? "") }
+    var workChannel: String { Self.workChannel(location) }
+
+    static func workChannel(_ location: PostgresLocation) -> String { "wf_work" + (location.schema.map { "_" + $0 } ?? "") }
 
     private init(location: PostgresLocation, client: PostgresClient, logger: Logger) {
         self.location = location
         self.client = client
         self.logger = logger
         runner = Mutex(nil)
+        workListener = PostgresWorkListener(location: location, channel: Self.workChannel(location), logger: logger)
     }
 
     /// Connects: checks first with one plain connection (which fails in milliseconds with
@@ -51,7 +63,7 @@ public final class PostgresStore: Sendable {
         try await connect(try PostgresLocation(url))
     }
 
-    /// Stops the connection pool. Pending queries fail.
+    /// Stops the connection pool. Pending queries fail. Safe to call twice.
     public func close() async {
         let task = runner.withLock { task -> Task<Void, Never>? in
             defer { task = nil }
@@ -63,6 +75,12 @@ public final class PostgresStore: Sendable {
 
     deinit {
         runner.withLock { $0?.cancel() }
+    }
+
+    /// Keeps the pool until graceful shutdown (or cancellation), then closes it.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
     }
 
     // MARK: - Running SQL
@@ -193,16 +211,12 @@ struct PostgresTransaction {
         return rows
     }
 
-    /// Runs SQL text that may hold several statements (a migration file), one by one.
-    /// Statements end with `;` at the end of a line; `--` comment lines are dropped.
+    /// Runs SQL text that may hold several statements (a migration file), cut where
+    /// PostgreSQL ends a statement (`SQLScript`): `$$` function bodies, `;` inside strings
+    /// and comments anywhere stay whole, as SQLite runs the same files.
     func simple(_ sql: String) async throws {
-        let text = sql.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
-            .joined(separator: "\n")
-        for statement in (text + "\n").components(separatedBy: ";\n") {
-            let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-            guard !trimmed.isEmpty else { continue }
-            try await rows(PostgresQuery(unsafeSQL: trimmed))
+        for statement in SQLScript.statements(sql) {
+            try await rows(PostgresQuery(unsafeSQL: statement))
         }
     }
 }
@@ -241,7 +255,11 @@ public struct PostgresFailure: Error, Sendable, CustomStringConvertible {
             if let sqlState { text += " [SQLSTATE \(sqlState)]" }
             description = text
         } else if let underlying = psql.underlying {
-            description = "\(psql.code): \(underlying)"
+            // The cause is often another PSQLError (the server's FATAL that closed the
+            // connection): its own description is the placeholder, so describe it the same way.
+            let cause = PostgresFailure(underlying)
+            sqlState = cause.sqlState
+            description = "\(psql.code): \(cause.description)"
         } else {
             description = "\(psql.code)"
         }

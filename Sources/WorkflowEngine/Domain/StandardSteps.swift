@@ -56,7 +56,7 @@ public enum StandardSteps {
 
 /// Frames that put the standard steps around a workflow's own steps.
 public enum WorkflowFrames {
-    /// `body >> set_status(active) >> resync >> done`; the body builds the model and stores it.
+    /// `body >>> set_status(active) >>> resync >>> done`; the body builds the model and stores it.
     public static func create(
         _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList
     ) -> WorkflowDefinition {
@@ -65,7 +65,7 @@ public enum WorkflowFrames {
             steps: StepList(body.steps + [StandardSteps.setStatus(.active), StandardSteps.resync, done]))
     }
 
-    /// `unsync >> body >> resync >> done`, on the subscription named by `subscription_id`.
+    /// `unsync >>> body >>> resync >>> done`, on the subscription named by `subscription_id`.
     public static func modify(
         _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, lifecycles: Set<Lifecycle> = [.active, .disabled, .migrating],
         _ body: StepList
@@ -76,7 +76,7 @@ public enum WorkflowFrames {
             steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.resync, done]))
     }
 
-    /// `unsync >> body >> set_status(terminated) >> resync >> done`; refused at start while
+    /// `unsync >>> body >>> set_status(terminated) >>> resync >>> done`; refused at start while
     /// another subscription uses this one.
     public static func terminate(
         _ name: WorkflowName, description: String, initialForm: FormFlow? = nil,
@@ -88,7 +88,7 @@ public enum WorkflowFrames {
             steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.setStatus(.terminated), StandardSteps.resync, done]))
     }
 
-    /// `unsync >> check_unconfirmed_changes >> body >> resync >> done`: checks that change
+    /// `unsync >>> check_unconfirmed_changes >>> body >>> resync >>> done`: checks that change
     /// nothing but the sync flag, and never mark in sync what an aborted process changed.
     public static func validate(
         _ name: WorkflowName, description: String, initialForm: FormFlow? = nil,
@@ -100,7 +100,7 @@ public enum WorkflowFrames {
             steps: StepList([StandardSteps.unsync, StandardSteps.checkUnconfirmedChanges] + body.steps + [StandardSteps.resync, done]))
     }
 
-    /// `body >> done`: a system task, not about one subscription.
+    /// `body >>> done`: a system task, not about one subscription.
     public static func task(_ name: WorkflowName, description: String, initialForm: FormFlow? = nil, _ body: StepList) -> WorkflowDefinition {
         WorkflowDefinition(
             name: name, target: .system, description: description, initialForm: initialForm, steps: StepList(body.steps + [done]))
