@@ -7,22 +7,23 @@ import WorkflowEngine
 /// Connects two active Nodes with a point-to-point link: addresses from the core-link
 /// prefixes, a planned cable, the config of both sides to apply, then the cable connected.
 /// The link starts under maintenance (IS-IS metric raised); modify_circuit brings it into service.
-public enum CreateCircuit {
+public enum CreateCircuit: Workflow {
     public static let name: WorkflowName = "create_circuit"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.create(
-            name, description: "Connect two nodes with a circuit", initialForm: form,
-            begin
-                >>> constructCircuitModel
-                >>> StandardSteps.storeProcessSubscription
-                >>> reserveIPsInIPAM
-                >>> StandardSteps.setStatus(.provisioning)
-                >>> createCircuitInNetBox
-                >>> updateCircuitDescription
-                >>> provideConfigToUser
-                >>> setCircuitInService
-                >>> updateCircuitInNetBox)
+    public static let target = WorkflowTarget.create
+    public static let description = "Connect two nodes with a circuit"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin
+            >>> constructCircuitModel
+            >>> StandardSteps.storeProcessSubscription
+            >>> reserveIPsInIPAM
+            >>> StandardSteps.setStatus(.provisioning)
+            >>> createCircuitInNetBox
+            >>> updateCircuitDescription
+            >>> provideConfigToUser
+            >>> setCircuitInService
+            >>> updateCircuitInNetBox
     }
 
     static let nodeA = StateKey<String>("node_a")

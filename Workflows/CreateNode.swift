@@ -6,20 +6,21 @@ import WorkflowEngine
 
 /// Enrols a planned NetBox device as a Node: loopbacks (from the device, or allocated from
 /// the loopback prefixes), the config for the operator to apply, then the device active.
-public enum CreateNode {
+public enum CreateNode: Workflow {
     public static let name: WorkflowName = "create_node"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.create(
-            name, description: "Enrol a planned NetBox device as a Node", initialForm: form,
-            begin
-                >>> constructNodeModel
-                >>> StandardSteps.storeProcessSubscription
-                >>> fetchIPAddressInformation
-                >>> StandardSteps.setStatus(.provisioning)
-                >>> provideConfigToUser
-                >>> setNodeToActive
-                >>> updateNodeInNetBox)
+    public static let target = WorkflowTarget.create
+    public static let description = "Enrol a planned NetBox device as a Node"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin
+            >>> constructNodeModel
+            >>> StandardSteps.storeProcessSubscription
+            >>> fetchIPAddressInformation
+            >>> StandardSteps.setStatus(.provisioning)
+            >>> provideConfigToUser
+            >>> setNodeToActive
+            >>> updateNodeInNetBox
     }
 
     static let deviceID = StateKey<Int>("device_id")

@@ -27,7 +27,6 @@ public enum EngineCheckTask: Workflow {
             >>> checkStep(3)
             >>> checkStep(4)
             >>> checkStep(5)
-            >>> done
     }
 
     static let stepMillis = StateKey<Int>("step_millis")

@@ -26,7 +26,6 @@ public enum EngineDemoTask: Workflow {
             >>> simulateWork
             >>> confirmChange
             >>> recordConfirmation
-            >>> done
     }
 
     static let message = StateKey<String>("message")

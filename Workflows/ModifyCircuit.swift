@@ -6,16 +6,17 @@ import WorkflowEngine
 
 /// Puts a circuit under maintenance or back into service: the IS-IS metric of both sides
 /// changes, so the operator gets fresh config to apply, showing the change before and after.
-public enum ModifyCircuit {
+public enum ModifyCircuit: Workflow {
     public static let name: WorkflowName = "modify_circuit"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.modify(
-            name, description: "Put a circuit under maintenance or into service", initialForm: form,
-            begin
-                >>> updateMaintenance
-                >>> provideConfigToUser
-                >>> updateCircuitInNetBox)
+    public static let target = WorkflowTarget.modify
+    public static let description = "Put a circuit under maintenance or into service"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin
+            >>> updateMaintenance
+            >>> provideConfigToUser
+            >>> updateCircuitInNetBox
     }
 
     static let subscriptionID = StateKey<String>("subscription_id")

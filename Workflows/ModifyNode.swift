@@ -4,18 +4,19 @@ import WorkflowEngine
 
 /// Changes a Node's description and its device's NetBox status, in the subscription and in
 /// NetBox, as orchestrator-core's `modify_node`: the form shows the current values.
-public enum ModifyNode {
+public enum ModifyNode: Workflow {
     public static let name: WorkflowName = "modify_node"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.modify(
-            name, description: "Change a Node's description or NetBox status", initialForm: form,
-            begin
-                >>> updateSubscription
-                >>> CreateNode.updateNodeInNetBox)
+    public static let target = WorkflowTarget.modify
+    public static let description = "Change a Node's description or NetBox status"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin
+            >>> updateSubscription
+            >>> CreateNode.updateNodeInNetBox
     }
 
-    static let description = StateKey<String>("description")
+    static let newDescription = StateKey<String>("description")
     static let nodeStatus = StateKey<String>("node_status")
 
     /// The NetBox statuses of a device in service. Not `planned`, `staged` or `inventory`:
@@ -45,7 +46,7 @@ public enum ModifyNode {
     /// through the payload builder.
     static let updateSubscription = Step("update_subscription", retry: .never) { context in
         var subscription = try context.subscription(NodeBlock.self)
-        subscription.model.description = try context[description]
+        subscription.model.description = try context[newDescription]
         subscription.root.nodeStatus = try context[nodeStatus]
         return .success(try context.save(subscription))
     }

@@ -3,15 +3,17 @@ import WorkflowEngine
 
 /// Changes the free-text note of any subscription, as orchestrator-core's `modify_note`:
 /// the smallest modify there is, with the lock, the version and the audit of every modify.
-public enum ModifyNote {
+public enum ModifyNote: Workflow {
     public static let name: WorkflowName = "modify_note"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.modify(
-            name, description: "Change the note of a subscription",
-            initialForm: FormFlow(
-                Form(name: "note", title: "Note", fields: [.text("note", "The new note (empty to clear it)", required: false, length: 0...2000)])),
-            StepList([updateNote]))
+    public static let target = WorkflowTarget.modify
+    public static let description = "Change the note of a subscription"
+    public static var initialForm: FormFlow? {
+        FormFlow(
+            Form(name: "note", title: "Note", fields: [.text("note", "The new note (empty to clear it)", required: false, length: 0...2000)]))
+    }
+    public static var steps: StepList {
+        StepList([updateNote])
     }
 
     static let updateNote = Step("update_note", retry: .never) { context in

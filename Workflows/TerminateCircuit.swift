@@ -12,17 +12,17 @@ import WorkflowEngine
 /// Every step looks before it writes: what a crash or a retry already deleted is skipped,
 /// never an error. The terminated subscription keeps what the Circuit held (cable id,
 /// addresses), as the record of what was released.
-public enum TerminateCircuit {
+public enum TerminateCircuit: Workflow {
     public static let name: WorkflowName = "terminate_circuit"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.terminate(
-            name, description: "Terminate a Circuit: cable deleted, addresses and prefixes released, ports free again",
-            initialForm: form,
-            begin
-                >>> deleteCircuitInNetBox
-                >>> releaseIPsInIPAM
-                >>> releasePortsInNetBox)
+    public static let target = WorkflowTarget.terminate
+    public static let description = "Terminate a Circuit: cable deleted, addresses and prefixes released, ports free again"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin
+            >>> deleteCircuitInNetBox
+            >>> releaseIPsInIPAM
+            >>> releasePortsInNetBox
     }
 
     /// Says what will happen; refuses anything but a Circuit that is not terminated yet.

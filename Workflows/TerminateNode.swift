@@ -14,17 +14,18 @@ import WorkflowEngine
 /// and once the subscription is terminated create_node offers it again. `offline` or
 /// `decommissioning` would hide it from create_node for good, a decision about the hardware
 /// that belongs to whoever runs the inventory, not to a workflow.
-public enum TerminateNode {
+public enum TerminateNode: Workflow {
     public static let name: WorkflowName = "terminate_node"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.terminate(
-            name, description: "Terminate a Node: device back to planned in NetBox, loopbacks released", initialForm: form,
-            begin
-                >>> checkNodeIsUnused
-                >>> setNodeToPlanned
-                >>> releaseNodeInNetBox
-                >>> releaseLoopbacksInNetBox)
+    public static let target = WorkflowTarget.terminate
+    public static let description = "Terminate a Node: device back to planned in NetBox, loopbacks released"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin
+            >>> checkNodeIsUnused
+            >>> setNodeToPlanned
+            >>> releaseNodeInNetBox
+            >>> releaseLoopbacksInNetBox
     }
 
     /// Says what will happen; refuses anything but a Node that is not terminated yet.

@@ -7,13 +7,14 @@ import WorkflowEngine
 /// ports it ends on) and, per side, the port (name, description) and the addresses on it. In
 /// sync: the process completes. Drift: it fails naming every difference and, as validate_node,
 /// stays failed with the subscription locked and out of sync until repaired and retried, or aborted.
-public enum ValidateCircuit {
+public enum ValidateCircuit: Workflow {
     public static let name: WorkflowName = "validate_circuit"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.validate(
-            name, description: "Compare a Circuit with its NetBox cable, ports and addresses", initialForm: form,
-            begin >>> compareCircuitWithNetBox)
+    public static let target = WorkflowTarget.validate
+    public static let description = "Compare a Circuit with its NetBox cable, ports and addresses"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin >>> compareCircuitWithNetBox
     }
 
     static var form: FormFlow {

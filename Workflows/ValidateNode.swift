@@ -8,13 +8,14 @@ import WorkflowEngine
 /// as in orchestrator-core, stays failed with the subscription locked and out of sync until
 /// an operator repairs NetBox (or the subscription) and retries, which compares again, or
 /// aborts, which unlocks it still out of sync.
-public enum ValidateNode {
+public enum ValidateNode: Workflow {
     public static let name: WorkflowName = "validate_node"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.validate(
-            name, description: "Compare a Node with its NetBox device", initialForm: form,
-            begin >>> compareNodeWithNetBox)
+    public static let target = WorkflowTarget.validate
+    public static let description = "Compare a Node with its NetBox device"
+    public static var initialForm: FormFlow? { form }
+    public static var steps: StepList {
+        begin >>> compareNodeWithNetBox
     }
 
     static var form: FormFlow {

@@ -6,13 +6,13 @@ import WorkflowEngine
 /// `validate_products`: completes when all agree, fails listing every difference. It reads
 /// only: no lock is taken and no subscription changes (run validate_node or validate_circuit on one to mark it
 /// out of sync and hold it until it is repaired).
-public enum ValidateSubscriptions {
+public enum ValidateSubscriptions: Workflow {
     public static let name: WorkflowName = "validate_subscriptions"
 
-    public static var definition: WorkflowDefinition {
-        WorkflowFrames.task(
-            name, description: "Compare every active subscription with NetBox",
-            begin >>> validateActiveSubscriptions)
+    public static let target = WorkflowTarget.system
+    public static let description = "Compare every active subscription with NetBox"
+    public static var steps: StepList {
+        begin >>> validateActiveSubscriptions
     }
 
     /// How a subscription of one product type is compared with NetBox: its differences.

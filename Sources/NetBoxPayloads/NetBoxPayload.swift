@@ -13,44 +13,75 @@ public enum NetBoxPayload: Sendable, Hashable {
     case cable(id: Int?, NetBoxClient.CableRequest)
 }
 
-/// The block types `buildPayload` knows; adding a type adds one case there and one name here.
-public let supportedPayloadBlocks = [NodeBlock.blockName, PortBlock.blockName, Layer3InterfaceBlock.blockName, CircuitBlock.blockName]
+/// A product block that maps to one NetBox object. The payload builder dispatches on this
+/// conformance, so building the payload of a block that maps to nothing does not compile.
+public protocol NetBoxMapped: ProductBlock {
+    /// The payload for this block, with the subscription for context (descriptions).
+    func netBoxPayload(subscription: SubscriptionModel) throws -> NetBoxPayload
+}
 
-/// Picks the NetBox payload from the type of `block`, with the subscription for context
-/// (descriptions): the single-dispatch payload builder.
-public func buildPayload(_ block: any ProductBlock, subscription: SubscriptionModel) throws -> NetBoxPayload {
-    switch block {
-    case let node as NodeBlock:
-        guard let id = node.nodeID else { throw missing("node_id", of: node) }
-        return .device(id: id, NetBoxClient.DevicePatch(status: node.nodeStatus, description: subscription.description))
-    case let port as PortBlock:
-        guard let id = port.portID else { throw missing("port_id", of: port) }
-        return .interface(id: id, NetBoxClient.InterfacePatch(description: port.portDescription ?? subscription.description, enabled: true))
-    case let side as Layer3InterfaceBlock:
-        guard let port = side.port else { throw missing("port", of: side) }
-        return try buildPayload(port, subscription: subscription)
-    case let circuit as CircuitBlock:
-        guard circuit.members.count == 2, let a = circuit.members[0].port?.portID, let b = circuit.members[1].port?.portID else {
-            throw NetBoxPayloadError("a CircuitBlock needs two members with ports to become a cable")
-        }
-        return .cable(
-            id: circuit.circuitID,
-            NetBoxClient.CableRequest(
-                aSide: a, bSide: b, status: circuit.circuitStatus ?? "planned", description: circuit.circuitDescription ?? subscription.description))
-    default:
-        throw NetBoxPayloadError(
-            "NetBox has no payload for a \(type(of: block).blockName); supported: \(supportedPayloadBlocks.joined(separator: ", "))")
+/// The single-dispatch payload builder: the NetBox payload of `block`, chosen by its type.
+public func buildPayload(_ block: some NetBoxMapped, subscription: SubscriptionModel) throws -> NetBoxPayload {
+    try block.netBoxPayload(subscription: subscription)
+}
+
+extension NodeBlock: NetBoxMapped {
+    /// The device's status and description.
+    public func netBoxPayload(subscription: SubscriptionModel) throws -> NetBoxPayload {
+        guard let id = nodeID else { throw NetBoxPayloadError.missing("node_id", of: Self.self) }
+        return .device(id: id, NetBoxClient.DevicePatch(status: nodeStatus, description: subscription.description))
     }
 }
 
-private func missing(_ field: String, of block: any ProductBlock) -> NetBoxPayloadError {
-    NetBoxPayloadError("\(type(of: block).blockName).\(field) is not set, so it has no NetBox object to update")
+extension PortBlock: NetBoxMapped {
+    /// The interface's description, enabled.
+    public func netBoxPayload(subscription: SubscriptionModel) throws -> NetBoxPayload {
+        guard let id = portID else { throw NetBoxPayloadError.missing("port_id", of: Self.self) }
+        return .interface(id: id, NetBoxClient.InterfacePatch(description: portDescription ?? subscription.description, enabled: true))
+    }
 }
 
-/// Why a block has no payload.
-public struct NetBoxPayloadError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+extension Layer3InterfaceBlock: NetBoxMapped {
+    /// Its port's interface.
+    public func netBoxPayload(subscription: SubscriptionModel) throws -> NetBoxPayload {
+        guard let port else { throw NetBoxPayloadError.missing("port", of: Self.self) }
+        return try port.netBoxPayload(subscription: subscription)
+    }
+}
+
+extension CircuitBlock: NetBoxMapped {
+    /// A cable between the two members' ports.
+    public func netBoxPayload(subscription: SubscriptionModel) throws -> NetBoxPayload {
+        guard members.count == 2, let a = members[0].port?.portID, let b = members[1].port?.portID else {
+            throw NetBoxPayloadError(block: Self.blockName, field: "members", reason: "needs two members with ports to become a cable")
+        }
+        return .cable(
+            id: circuitID,
+            NetBoxClient.CableRequest(
+                aSide: a, bSide: b, status: circuitStatus ?? "planned", description: circuitDescription ?? subscription.description))
+    }
+}
+
+/// Why a block has no payload: which block, which of its fields, and why.
+public struct NetBoxPayloadError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The block type (`NodeBlock`).
+    public var block: String
+    /// The field in the way (`node_id`).
+    public var field: String
+    public var reason: String
+
+    public init(block: String, field: String, reason: String) {
+        self.block = block
+        self.field = field
+        self.reason = reason
+    }
+
+    /// A NetBox id (or the block holding it) that is not set yet.
+    static func missing(_ field: String, of block: (some ProductBlock).Type) -> NetBoxPayloadError {
+        NetBoxPayloadError(block: block.blockName, field: field, reason: "is not set, so it has no NetBox object to update")
+    }
+
+    public var description: String { "\(block).\(field) \(reason)" }
 }
 
 extension NetBoxClient {

@@ -7,14 +7,23 @@ public enum WorkflowTarget: String, Sendable, Codable, CaseIterable {
     case system
 }
 
-/// A workflow written as a type:
+/// A workflow written as a type, the one way to declare one: a name, what it is for, the
+/// pages it asks first, and its own steps. `definition` puts them in the frame its target
+/// needs (see `WorkflowFrames`): a create ends by making the subscription active, a modify
+/// or terminate takes the subscription out of sync first, every workflow ends with `done`.
 ///
 /// ```swift
-/// enum CreateNode: Workflow {
-///     static let name: WorkflowName = "create_node"
-///     static let target = WorkflowTarget.create
-///     static let description = "Create a node"
-///     static var steps: StepList { begin >>> constructNodeModel >>> done }
+/// public enum CreateNode: Workflow {
+///     public static let name: WorkflowName = "create_node"  // persisted: never derive it from the type name
+///     public static let target = WorkflowTarget.create
+///     public static let description = "Enrol a planned NetBox device as a Node"
+///     public static var initialForm: FormFlow? { form }
+///     public static var steps: StepList {
+///         begin
+///             >>> constructNodeModel
+///             >>> StandardSteps.storeProcessSubscription
+///             >>> fetchIPAddressInformation
+///     }
 /// }
 /// ```
 public protocol Workflow {
@@ -23,12 +32,32 @@ public protocol Workflow {
     static var description: String { get }
     /// The pages asked before a process exists; nil when the workflow takes no input.
     static var initialForm: FormFlow? { get }
+    /// The workflow's own steps, without its frame (nor `done`).
     static var steps: StepList { get }
+    /// The lifecycle states of the subscriptions a modify, terminate or validate takes; nil
+    /// for the frame's default.
+    static var lifecycles: Set<Lifecycle>? { get }
 }
 
 extension Workflow {
     public static var initialForm: FormFlow? { nil }
-    public static var definition: WorkflowDefinition { WorkflowDefinition(self) }
+    public static var lifecycles: Set<Lifecycle>? { nil }
+
+    /// The steps in the frame of the workflow's target, as the engine runs them.
+    public static var definition: WorkflowDefinition {
+        switch target {
+        case .create:
+            WorkflowFrames.create(name, description: description, initialForm: initialForm, steps)
+        case .modify:
+            WorkflowFrames.modify(name, description: description, initialForm: initialForm, lifecycles: lifecycles, steps)
+        case .terminate:
+            WorkflowFrames.terminate(name, description: description, initialForm: initialForm, lifecycles: lifecycles, steps)
+        case .validate:
+            WorkflowFrames.validate(name, description: description, initialForm: initialForm, lifecycles: lifecycles, steps)
+        case .system:
+            WorkflowFrames.task(name, description: description, initialForm: initialForm, steps)
+        }
+    }
 }
 
 /// The persisted name of a workflow (`workflows.name`).
@@ -56,9 +85,9 @@ public struct WorkflowDefinition: Sendable {
         self.init(name: name, target: target, description: description, initialForm: FormFlow(initialForm), steps: steps)
     }
 
+    /// The workflow `W` declares, in its frame (`W.definition`).
     public init<W: Workflow>(_ workflow: W.Type) {
-        self.init(
-            name: W.name, target: W.target, description: W.description, initialForm: W.initialForm, steps: W.steps)
+        self = W.definition
     }
 
     /// A short hash of the step keys in order. A process records the version it started

@@ -14,7 +14,6 @@ enum SayHello: Workflow {
         begin
             >>> Step.updating("compose") { context in ["greeting": .string("hello \(try context[who])")] }
             >>> Step.inputStep("agree") { _ in Form(title: "Send it?", fields: [.accept("agreed", "Send the greeting")]) }
-            >>> done
     }
 }
 

@@ -65,12 +65,13 @@ public enum WorkflowFrames {
             steps: StepList(body.steps + [StandardSteps.setStatus(.active), StandardSteps.resync, done]))
     }
 
-    /// `unsync >>> body >>> resync >>> done`, on the subscription named by `subscription_id`.
+    /// `unsync >>> body >>> resync >>> done`, on the subscription named by `subscription_id`
+    /// (one in `lifecycles`: by default active, disabled or migrating).
     public static func modify(
-        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, lifecycles: Set<Lifecycle> = [.active, .disabled, .migrating],
-        _ body: StepList
+        _ name: WorkflowName, description: String, initialForm: FormFlow? = nil, lifecycles: Set<Lifecycle>? = nil, _ body: StepList
     ) -> WorkflowDefinition {
-        WorkflowDefinition(
+        let lifecycles = lifecycles ?? [.active, .disabled, .migrating]
+        return WorkflowDefinition(
             name: name, target: .modify, description: description,
             initialForm: subscriptionFirst(initialForm, workflow: name, target: .modify, lifecycles: lifecycles),
             steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.resync, done]))
@@ -80,9 +81,10 @@ public enum WorkflowFrames {
     /// another subscription uses this one.
     public static func terminate(
         _ name: WorkflowName, description: String, initialForm: FormFlow? = nil,
-        lifecycles: Set<Lifecycle> = Set(Lifecycle.allCases).subtracting([.terminated]), _ body: StepList
+        lifecycles: Set<Lifecycle>? = nil, _ body: StepList
     ) -> WorkflowDefinition {
-        WorkflowDefinition(
+        let lifecycles = lifecycles ?? Set(Lifecycle.allCases).subtracting([.terminated])
+        return WorkflowDefinition(
             name: name, target: .terminate, description: description,
             initialForm: subscriptionFirst(initialForm, workflow: name, target: .terminate, lifecycles: lifecycles),
             steps: StepList([StandardSteps.unsync] + body.steps + [StandardSteps.setStatus(.terminated), StandardSteps.resync, done]))
@@ -92,9 +94,10 @@ public enum WorkflowFrames {
     /// nothing but the sync flag, and never mark in sync what an aborted process changed.
     public static func validate(
         _ name: WorkflowName, description: String, initialForm: FormFlow? = nil,
-        lifecycles: Set<Lifecycle> = [.provisioning, .active, .disabled, .migrating], _ body: StepList
+        lifecycles: Set<Lifecycle>? = nil, _ body: StepList
     ) -> WorkflowDefinition {
-        WorkflowDefinition(
+        let lifecycles = lifecycles ?? [.provisioning, .active, .disabled, .migrating]
+        return WorkflowDefinition(
             name: name, target: .validate, description: description,
             initialForm: subscriptionFirst(initialForm, workflow: name, target: .validate, lifecycles: lifecycles),
             steps: StepList([StandardSteps.unsync, StandardSteps.checkUnconfirmedChanges] + body.steps + [StandardSteps.resync, done]))
