@@ -106,19 +106,27 @@ public struct CircuitBlock: ProductBlock {
 
     /// "Circuit ID 12: rt1:xe-0/0/0 <--> rt2:xe-0/0/1"; nil until both sides are known.
     public var subscriptionDescription: String? {
+        guard let ends = endsDescription else { return nil }
+        return "Circuit ID \(circuitID.map(String.init) ?? "(none yet)"): \(ends)"
+    }
+
+    /// "rt1:xe-0/0/0 <--> rt2:xe-0/0/1", the two ends; nil until both sides are known.
+    public var endsDescription: String? {
         guard members.count == 2, let a = members[0].port, let b = members[1].port, let aNode = a.node?.nodeName,
             let bNode = b.node?.nodeName, let aPort = a.portName, let bPort = b.portName
         else { return nil }
-        let id = circuitID.map(String.init) ?? "(none yet)"
-        return "Circuit ID \(id): \(aNode):\(aPort) <--> \(bNode):\(bPort)"
+        return "\(aNode):\(aPort) <--> \(bNode):\(bPort)"
     }
 }
 
 public enum CircuitProduct {
+    /// The product type every variant shares (`products.product_type`).
+    public static let type = "Circuit"
+
     /// One variant per port speed in Mbit/s (fixed input `speed`); the default lab's ports are 10G.
     public static let variants: [ProductDefinition] = [(10_000, "10G"), (100_000, "100G")].map { speed, label in
         ProductDefinition(
-            name: "Circuit \(label)", type: "Circuit", description: "A \(label) point-to-point link between two nodes",
+            name: "\(type) \(label)", type: type, description: "A \(label) point-to-point link between two nodes",
             fixedInputs: ["speed": String(speed)], rootAttribute: "circuit", root: CircuitBlock.self,
             workflows: ["create_circuit", "modify_circuit", "modify_note", "terminate_circuit", "validate_circuit"],
             describe: { $0.subscriptionDescription })

@@ -31,6 +31,7 @@ public enum CreateCircuit: Workflow {
     static let portA = StateKey<Int>("port_a")
     static let portB = StateKey<Int>("port_b")
     static let product = StateKey<String>("product")
+    static let customer = StateKey<String>("customer_id")
 
     // MARK: - Form
 
@@ -54,10 +55,14 @@ public enum CreateCircuit: Workflow {
                 let a = try context.answers.value(for: nodeA)
                 let nodes = try await usableNodes(context)
                 let name = nodes.first { $0.value.stringValue == a }?.label ?? "the A side"
+                // The customer, as create_node asks it; by default the A-side node's.
+                var aCustomer: String?
+                if let id = UUID(uuidString: a) { aCustomer = try await context.subscriptions?.subscription(id)?.customerID }
                 return [
                     .choice(
                         "node_b", "B-side node", choices: nodes.filter { $0.value.stringValue != a },
-                        ifEmpty: "no other active, in-sync Node to connect \(name) to: run create_node first")
+                        ifEmpty: "no other active, in-sync Node to connect \(name) to: run create_node first"),
+                    .text("customer_id", "Customer", default: aCustomer ?? "lab", length: 1...64),
                 ]
             }
             .validate { answers in
@@ -88,7 +93,7 @@ public enum CreateCircuit: Workflow {
         try await context.cached("usable-nodes") {
             guard let store = context.subscriptions else { return [] }
             var choices: [Choice] = []
-            for summary in try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: [.active], limit: 10_000))
+            for summary in try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: [.active], limit: 10_000))
             where unusable(summary) == nil {
                 let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self)
                 choices.append(Choice(.string(summary.subscriptionID.uuidString.lowercased()), label: node?.nodeName ?? summary.description))
@@ -101,7 +106,8 @@ public enum CreateCircuit: Workflow {
     static func unusableNodes(_ context: FormContext) async throws -> [SummaryItem] {
         guard let store = context.subscriptions else { return [] }
         let live: Set<Lifecycle> = [.provisioning, .active, .disabled, .migrating]
-        return try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: live, limit: 10_000)).compactMap { summary in
+        return try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: live, limit: 10_000)).compactMap {
+            summary in
             unusable(summary).map { SummaryItem(summary.description, $0) }
         }
     }
@@ -169,9 +175,9 @@ public enum CreateCircuit: Workflow {
             ],
             circuitStatus: "planned", underMaintenance: true)
         var described = circuit
-        described.circuitDescription = circuit.subscriptionDescription.map { $0.replacingOccurrences(of: "Circuit ID (none yet): ", with: "") }
+        described.circuitDescription = circuit.endsDescription
         let model = SubscriptionModel(
-            subscriptionID: context.makeID(), productName: try context[product], customerID: "lab",
+            subscriptionID: context.makeID(), productName: try context[product], customerID: try context[customer],
             // The product's own description ("Circuit ID …"), kept up to date by every save.
             description: described.subscriptionDescription ?? "", root: try JSONValue(encoding: described))
         return .success(["subscription": model.json])

@@ -52,7 +52,7 @@ public enum CreateNode: Workflow {
         guard let store else { return [] }
         var owned: Set<Int> = []
         let live = Set(Lifecycle.allCases).subtracting([.terminated])
-        for summary in try await store.subscriptions(SubscriptionFilter(product: "Node", statuses: live, limit: 100_000)) {
+        for summary in try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: live, limit: 100_000)) {
             if let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self), let id = node.nodeID {
                 owned.insert(id)
             }

@@ -22,7 +22,7 @@ public enum ValidateSubscriptions: Workflow {
     /// as not validated, never as in sync. Every Circuit variant shares the type `Circuit`.
     static let checks: [String: Check] = [
         NodeProduct.definition.type: ValidateNode.drifts,
-        "Circuit": ValidateCircuit.drifts,
+        CircuitProduct.type: ValidateCircuit.drifts,
     ]
 
     /// Checks each active subscription in turn; the state keeps what was validated and what

@@ -54,6 +54,30 @@ struct CreateCircuitTests {
         }
     }
 
+    @Test func theCustomerIsAskedDefaultingToTheASideNodesCustomer() async throws {
+        try await withWorkshop { lab in
+            let enrolled = try await lab.engine.start("create_node", input: ["device_id": 1, "customer_id": "acme"], user: "alice")
+            let a = try SubscriptionModel(json: try #require(enrolled.state[raw: "subscription"])).subscriptionID.uuidString.lowercased()
+            _ = try await lab.engine.resume(enrolled.processID, input: ["confirmed": true], user: "alice")
+            let b = try SubscriptionModel(json: try #require(try await lab.enrol(2).state[raw: "subscription"])).subscriptionID.uuidString
+                .lowercased()
+            let session = lab.engine.makeFormSession(try #require(lab.engine.registry["create_circuit"]?.initialForm))
+            let page = try await session.page(1, answers: ["product": "Circuit 10G", "node_a": .string(a)])
+            #expect(page.fields.first { $0.name == "customer_id" }?.defaultValue == "acme")
+
+            let started = try await lab.engine.start("create_circuit", input: answers(a, b), user: "alice")
+            let circuit = try SubscriptionModel(json: try #require(started.state[raw: "subscription"]))
+            #expect(circuit.customerID == "acme", "not \"lab\" whatever the node's organisation")
+            var chosen = answers(b, a, portA: 13, portB: 2)
+            if case .pages(var pages) = chosen {
+                pages[1][raw: "customer_id"] = "globex"
+                chosen = .pages(pages)
+            }
+            let other = try await lab.engine.start("create_circuit", input: chosen, user: "alice")
+            #expect(try SubscriptionModel(json: try #require(other.state[raw: "subscription"])).customerID == "globex")
+        }
+    }
+
     @Test func portPagesListOnlyTheFreePortsOfTheChosenNode() async throws {
         try await withWorkshop { lab in
             let (a, b) = try await twoNodes(lab)

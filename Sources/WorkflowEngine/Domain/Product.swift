@@ -53,8 +53,9 @@ public struct ProductDefinition: Sendable {
         guard problems.isEmpty else {
             throw WorkflowError(
                 .invalidLifecycle,
-                "subscription \(subscription.subscriptionID) cannot be \(target): " + problems.joined(separator: "; "),
-                problems: problems.map { FieldProblem(field: String($0.prefix { $0 != " " }), reason: String($0.drop { $0 != " " }.dropFirst())) })
+                "subscription \(subscription.subscriptionID) cannot be \(target): "
+                    + problems.map { "\($0.field) \($0.reason)" }.joined(separator: "; "),
+                problems: problems)
         }
     }
 }

@@ -107,11 +107,11 @@ public struct BlockSchema: Sendable {
         return result
     }
 
-    /// What `lifecycle` requires of `block` (a JSON object) and it lacks, one line per field
+    /// What `lifecycle` requires of `block` (a JSON object) and it lacks, one problem per field
     /// by path (`circuit.members[0].port.port_id is required in active`), nested blocks included.
-    public func problems(in block: JSONValue, lifecycle: Lifecycle, path: String) -> [String] {
+    public func problems(in block: JSONValue, lifecycle: Lifecycle, path: String) -> [FieldProblem] {
         let object = block.objectValue ?? [:]
-        var problems: [String] = []
+        var problems: [FieldProblem] = []
         for field in fields {
             let value = object[field.name]
             let required = field.required.lifecycles.contains(lifecycle)
@@ -123,7 +123,7 @@ public struct BlockSchema: Sendable {
             default: isSet = true
             }
             if required && !isSet {
-                problems.append("\(path).\(field.name) is required in \(lifecycle)")
+                problems.append(FieldProblem(field: "\(path).\(field.name)", reason: "is required in \(lifecycle)"))
             }
             switch (field.kind, value) {
             case (.block(let child), .some(let nested)) where nested.objectValue != nil:
@@ -131,7 +131,8 @@ public struct BlockSchema: Sendable {
             case (.blocks(let child, let count), .array(let items)?):
                 if let count, required || !items.isEmpty, !count.contains(items.count) {
                     let wanted = count.lowerBound == count.upperBound ? "exactly \(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
-                    problems.append("\(path).\(field.name) needs \(wanted) blocks in \(lifecycle), has \(items.count)")
+                    problems.append(
+                        FieldProblem(field: "\(path).\(field.name)", reason: "needs \(wanted) blocks in \(lifecycle), has \(items.count)"))
                 }
                 for (index, item) in items.enumerated() {
                     problems += child.problems(in: item, lifecycle: lifecycle, path: "\(path).\(field.name)[\(index)]")
