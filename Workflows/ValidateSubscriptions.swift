@@ -48,7 +48,8 @@ public enum ValidateSubscriptions: Workflow {
         }
         let unchecked = notValidated.isEmpty ? "" : "\nnot validated:\n" + notValidated.map { "- \($0)" }.joined(separator: "\n")
         guard drifted.isEmpty else {
-            return .failed(
+            // NetBox and the subscriptions disagree, which this task cannot repair.
+            return .inconsistent(
                 "\(drifted.count) of \(validated.count) validated subscriptions differ from NetBox:\n"
                     + drifted.map { "- \($0)" }.joined(separator: "\n") + unchecked)
         }

@@ -242,6 +242,8 @@ extension Engine {
             return stop(unreachable ? .apiUnavailable : .failed, .failed, reason: reason)
         case .failed(let message):
             return stop(.failed, .failed, reason: "step '\(step.key)': \(message)")
+        case .inconsistent(let message):
+            return stop(.inconsistentData, .failed, reason: "step '\(step.key)': \(message)")
         case .abort(let message):
             return stop(.aborted, .abort, reason: "step '\(step.key)': \(message)")
         }

@@ -4,13 +4,13 @@ public enum ProcessStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case running
     case suspended
     case waiting
-    case awaitingCallback = "awaiting_callback"
     case apiUnavailable = "api_unavailable"
+    /// A step found data it cannot repair (a validation task's drift): someone repairs it,
+    /// then `retry` checks again.
     case inconsistentData = "inconsistent_data"
     case failed
     case aborted
     case completed
-    case resumed
 
     /// `completed` and `aborted` never change again.
     public var isFinal: Bool { self == .completed || self == .aborted }
@@ -34,7 +34,6 @@ public enum StepStatus: String, Sendable, Codable, CaseIterable, Hashable {
     case failed
     case abort
     case complete
-    case awaitingCallback = "awaiting_callback"
 
     /// The step is done and the process moves past it.
     public var isPassed: Bool { self == .success || self == .skipped || self == .complete }
@@ -71,12 +70,12 @@ public enum ProcessTransitions {
         }
     }
 
-    private static let claimSources: Set<ProcessStatus> = [.created, .running, .resumed]
-    private static let resumeSources: Set<ProcessStatus> = [.suspended, .awaitingCallback]
+    private static let claimSources: Set<ProcessStatus> = [.created, .running]
+    private static let resumeSources: Set<ProcessStatus> = [.suspended]
     private static let retrySources: Set<ProcessStatus> = [.waiting, .failed, .apiUnavailable, .inconsistentData]
     private static let abortSources = Set(ProcessStatus.allCases.filter { !$0.isFinal })
     private static let stepTargets: Set<ProcessStatus> = [
-        .running, .suspended, .waiting, .awaitingCallback, .apiUnavailable, .inconsistentData, .failed, .aborted, .completed,
+        .running, .suspended, .waiting, .apiUnavailable, .inconsistentData, .failed, .aborted, .completed,
     ]
 
     public static func isAllowed(_ operation: Operation, from: ProcessStatus, to: ProcessStatus) -> Bool {

@@ -27,6 +27,9 @@ public enum StepResult: Sendable {
     case waiting(String)
     /// A permanent failure: the process stops as `failed`; `retry` runs this step again.
     case failed(String)
+    /// The step found data it cannot repair (what a validation task reports): the process
+    /// stops as `inconsistent_data` until someone repairs it and `retry` checks again.
+    case inconsistent(String)
     /// Give up on the whole process: it becomes `aborted`.
     case abort(String)
     /// Finish the process now, successfully, skipping any remaining steps.

@@ -18,7 +18,7 @@ enum Rendering {
 
     /// A process in flight whose runner stopped renewing its lease (it crashed or was killed).
     static func isStranded(_ process: ProcessRecord, now: Date = Date()) -> Bool {
-        guard process.status == .running || process.status == .created || process.status == .resumed else { return false }
+        guard process.status == .running || process.status == .created else { return false }
         guard let until = process.leaseExpiresAt else { return process.status != .created }
         return until < now
     }

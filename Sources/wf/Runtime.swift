@@ -196,7 +196,7 @@ func printError(_ text: String) {
 /// The exit code for where a process stopped (see `wf --help`).
 func processExitCode(for status: ProcessStatus) -> Int32 {
     switch status {
-    case .completed, .suspended, .created, .running, .resumed, .awaitingCallback: 0
+    case .completed, .suspended, .created, .running: 0
     case .waiting: 4
     case .failed, .aborted, .apiUnavailable, .inconsistentData: 3
     }

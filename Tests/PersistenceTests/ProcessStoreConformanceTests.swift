@@ -470,19 +470,18 @@ struct ProcessStoreConformanceTests {
             }
             let created = try await insert(.created, age: 50)
             let expiredRunning = try await insert(.running, age: 90, lease: 99)
-            let expiredResumed = try await insert(.resumed, age: 40, lease: 50)
             let dueWaiting = try await insert(.waiting, age: 60, retry: 100)
             let overdueWaiting = try await insert(.waiting, age: 70, retry: 20)
             _ = try await insert(.running, age: 95, lease: 101)  // live lease
             _ = try await insert(.created, age: 94, lease: 130)  // claimed, live lease
             _ = try await insert(.waiting, age: 93, retry: 101)  // not due yet
-            for status in [ProcessStatus.suspended, .failed, .apiUnavailable, .inconsistentData, .awaitingCallback, .completed, .aborted] {
+            for status in [ProcessStatus.suspended, .failed, .apiUnavailable, .inconsistentData, .completed, .aborted] {
                 _ = try await insert(status, age: 99, lease: 1, retry: 1)
             }
 
             let runnable = try await store.runnableProcesses(now: now, limit: 100)
 
-            #expect(runnable.map(\.processID) == [expiredRunning, overdueWaiting, dueWaiting, created, expiredResumed])
+            #expect(runnable.map(\.processID) == [expiredRunning, overdueWaiting, dueWaiting, created])
             #expect(try await store.runnableProcesses(now: now, limit: 2).map(\.processID) == [expiredRunning, overdueWaiting])
         }
     }

@@ -71,7 +71,7 @@ struct WorkerStoreConformanceTests {
                 F.process(status: .running, lastModifiedAt: F.at(1), leaseOwner: "runner-b", leaseExpiresAt: F.at(101)),
                 F.process(status: .failed, lastStep: "fetch", failedReason: "boom", lastModifiedAt: F.at(1), nextRetryAt: F.at(1)),
             ]
-            for status in [ProcessStatus.suspended, .awaitingCallback, .apiUnavailable, .inconsistentData, .completed, .aborted] {
+            for status in [ProcessStatus.suspended, .apiUnavailable, .inconsistentData, .completed, .aborted] {
                 inserted.append(F.process(status: status, lastStep: "a", lastModifiedAt: F.at(1)))
             }
             var before: [ProcessRecord] = []

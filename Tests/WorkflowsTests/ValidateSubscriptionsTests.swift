@@ -32,7 +32,7 @@ struct ValidateSubscriptionsTests {
             let versionsBefore = try await lab.store.versions(of: nodes[0].subscriptionID).count
 
             let failed = try await lab.engine.start("validate_subscriptions", user: "system")
-            #expect(failed.status == .failed)
+            #expect(failed.status == .inconsistentData)
             let reason = try #require(failed.failedReason)
             #expect(reason.contains("2 of 3 validated subscriptions differ from NetBox"), "\(reason)")
             #expect(reason.contains("(Node loc1-core): node.node_status: subscription says active, NetBox says planned"), "\(reason)")
@@ -75,7 +75,7 @@ struct ValidateSubscriptionsTests {
             _ = try await lab.netbox.updateCable(id: cable, .init(status: "planned"))
 
             let failed = try await lab.engine.start("validate_subscriptions", user: "system")
-            #expect(failed.status == .failed)
+            #expect(failed.status == .inconsistentData)
             let reason = try #require(failed.failedReason)
             #expect(reason.contains("1 of 3 validated subscriptions differ from NetBox"), "\(reason)")
             #expect(
