@@ -26,7 +26,10 @@ let package = Package(
         // Imports no database, HTTP or CLI library.
         .target(
             name: "WorkflowEngine",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         // The numbered SQL files, shipped as resources.
@@ -44,6 +47,7 @@ let package = Package(
                 "WorkflowEngine", "Migrations", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -111,6 +115,7 @@ let package = Package(
                 "WorkflowEngine", "Persistence", "Workflows", "TerminalForms", "Products", "NetBox", "NetBoxLite", "NetBoxPayloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

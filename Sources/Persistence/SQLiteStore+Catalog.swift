@@ -6,73 +6,76 @@ import WorkflowEngine
 extension SQLiteStore {
     public func syncProducts(_ products: [ProductDefinition], now: Date) async throws -> CatalogSyncReport {
         try await pool.write { db -> CatalogSyncReport in
-            var report = CatalogSyncReport()
+            let plan = try CatalogSyncPlan(products, stored: try Self.storedCatalog(db)) { UUID().uuidString.lowercased() }
             let time = SQLiteTime.text(now)
-            var blockIDs: [String: String] = [:]
-            var codeBlocks: Set<String> = []
-            var codeResources: Set<String> = []
-            for schema in products.flatMap(\.root.allSchemas) where !codeBlocks.contains(schema.name) {
-                codeBlocks.insert(schema.name)
-                blockIDs[schema.name] = try Self.upsertBlock(schema.name, time: time, report: &report, db)
+            for (id, name) in plan.newBlocks {
+                try db.execute(sql: "INSERT INTO product_blocks (product_block_id, name, created_at) VALUES (?, ?, ?)", arguments: [id, name, time])
             }
-            for schema in products.flatMap(\.root.allSchemas) {
-                let blockID = blockIDs[schema.name]!
-                for field in schema.fields {
-                    codeResources.insert(field.name)
-                    let resourceID = try Self.resourceTypeID(field.name, description: field.description, db)
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO product_block_resource_types (product_block_id, resource_type_id) VALUES (?, ?)",
-                        arguments: [blockID, resourceID])
-                    switch field.kind {
-                    case .block(let child):
-                        try Self.relateBlocks(blockID, blockIDs[child.name]!, min: field.required == .never ? 0 : 1, max: 1, db)
-                    case .blocks(let child, let count):
-                        try Self.relateBlocks(blockID, blockIDs[child.name]!, min: count?.lowerBound, max: count?.upperBound, db)
-                    case .value, .values:
-                        break
-                    }
-                }
-            }
-            for product in products {
-                let productID = try Self.upsertProduct(product, time: time, report: &report, db)
+            for (name, description) in plan.newResourceTypes {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO product_product_blocks (product_id, product_block_id) VALUES (?, ?)",
-                    arguments: [productID, blockIDs[product.root.name]!])
-                let storedInputs = try Row.fetchAll(db, sql: "SELECT name, value FROM fixed_inputs WHERE product_id = ?", arguments: [productID])
-                let stored = Dictionary(uniqueKeysWithValues: storedInputs.map { ($0["name"] as String, $0["value"] as String) })
-                for (name, value) in product.fixedInputs.sorted(by: { $0.key < $1.key }) where stored[name] != value {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO fixed_inputs (fixed_input_id, name, value, product_id, created_at) VALUES (?, ?, ?, ?, ?)
-                            ON CONFLICT (product_id, name) DO UPDATE SET value = excluded.value
-                            """, arguments: [UUID().uuidString.lowercased(), name, value, productID, time])
-                    if stored[name] != nil { report.updated.append("fixed input \(product.name).\(name)") }
-                }
-                for name in stored.keys.sorted() where product.fixedInputs[name] == nil {
-                    report.orphans.append("fixed input \(product.name).\(name) (not in code)")
-                }
-                for workflow in product.workflows {
-                    guard let workflowID = try String.fetchOne(db, sql: "SELECT workflow_id FROM workflows WHERE name = ?", arguments: [workflow])
-                    else {
-                        throw PersistenceError(.unknownWorkflow, "product \(product.name) names workflow '\(workflow)', which is not registered")
-                    }
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO products_workflows (product_id, workflow_id) VALUES (?, ?)", arguments: [productID, workflowID])
-                }
+                    sql: "INSERT INTO resource_types (resource_type_id, resource_type, description) VALUES (?, ?, ?)",
+                    arguments: [UUID().uuidString.lowercased(), name, description])
             }
-            let codeProducts = Set(products.map(\.name))
-            for name in try String.fetchAll(db, sql: "SELECT name FROM products ORDER BY name") where !codeProducts.contains(name) {
-                report.orphans.append("product \(name) (not in code)")
+            for (block, resourceType) in plan.blockResourceTypes {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO product_block_resource_types (product_block_id, resource_type_id)
+                        SELECT ?, resource_type_id FROM resource_types WHERE resource_type = ?
+                        """, arguments: [block, resourceType])
             }
-            for name in try String.fetchAll(db, sql: "SELECT name FROM product_blocks ORDER BY name") where !codeBlocks.contains(name) {
-                report.orphans.append("product block \(name) (not in code)")
+            for relation in plan.blockRelations {
+                try db.execute(
+                    sql: """
+                        INSERT INTO product_block_relations (in_use_by_id, depends_on_id, min, max) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (in_use_by_id, depends_on_id) DO UPDATE SET min = excluded.min, max = excluded.max
+                        """, arguments: [relation.parent, relation.child, relation.min, relation.max])
             }
-            for name in try String.fetchAll(db, sql: "SELECT resource_type FROM resource_types ORDER BY resource_type")
-            where !codeResources.contains(name) {
-                report.orphans.append("resource type \(name) (not in code)")
+            for (id, product) in plan.newProducts {
+                try db.execute(
+                    sql: "INSERT INTO products (product_id, name, description, product_type, tag, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [id, product.name, product.description, product.type, product.tag, time])
             }
-            return report
+            for (id, product) in plan.changedProducts {
+                try db.execute(
+                    sql: "UPDATE products SET description = ?, product_type = ?, tag = ? WHERE product_id = ?",
+                    arguments: [product.description, product.type, product.tag, id])
+            }
+            for (product, block) in plan.productBlocks {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO product_product_blocks (product_id, product_block_id) VALUES (?, ?)", arguments: [product, block])
+            }
+            for input in plan.fixedInputs {
+                try db.execute(
+                    sql: """
+                        INSERT INTO fixed_inputs (fixed_input_id, name, value, product_id, created_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (product_id, name) DO UPDATE SET value = excluded.value
+                        """, arguments: [UUID().uuidString.lowercased(), input.name, input.value, input.product, time])
+            }
+            for (product, workflow) in plan.productWorkflows {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO products_workflows (product_id, workflow_id) VALUES (?, ?)", arguments: [product, workflow])
+            }
+            return plan.report
         }
+    }
+
+    /// The catalog as stored, for the sync to compare with the code.
+    private static func storedCatalog(_ db: Database) throws -> CatalogSyncPlan<String>.Stored {
+        var stored = CatalogSyncPlan<String>.Stored()
+        for row in try Row.fetchAll(db, sql: "SELECT name, product_block_id FROM product_blocks") {
+            stored.blocks[row["name"]] = row["product_block_id"]
+        }
+        stored.resourceTypes = Set(try String.fetchAll(db, sql: "SELECT resource_type FROM resource_types"))
+        for row in try Row.fetchAll(db, sql: "SELECT product_id, name, description, product_type, tag FROM products") {
+            stored.products[row["name"]] = .init(id: row["product_id"], description: row["description"], type: row["product_type"], tag: row["tag"])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT product_id, name, value FROM fixed_inputs") {
+            stored.fixedInputs[row["product_id"], default: [:]][row["name"]] = row["value"]
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT name, workflow_id FROM workflows") {
+            stored.workflows[row["name"]] = row["workflow_id"]
+        }
+        return stored
     }
 
     /// The products in the database, with their fixed inputs and subscription counts.
@@ -97,53 +100,13 @@ extension SQLiteStore {
         }
     }
 
-    private static func upsertBlock(_ name: String, time: String, report: inout CatalogSyncReport, _ db: Database) throws -> String {
-        if let id = try String.fetchOne(db, sql: "SELECT product_block_id FROM product_blocks WHERE name = ?", arguments: [name]) { return id }
-        let id = UUID().uuidString.lowercased()
-        try db.execute(
-            sql: "INSERT INTO product_blocks (product_block_id, name, created_at) VALUES (?, ?, ?)", arguments: [id, name, time])
-        report.created.append("product block \(name)")
-        return id
-    }
-
-    static func resourceTypeID(_ name: String, description: String = "", _ db: Database) throws -> String {
+    /// The resource type's id, adding it if missing.
+    static func resourceTypeID(_ name: String, _ db: Database) throws -> String {
         if let id = try String.fetchOne(db, sql: "SELECT resource_type_id FROM resource_types WHERE resource_type = ?", arguments: [name]) {
             return id
         }
         let id = UUID().uuidString.lowercased()
-        try db.execute(
-            sql: "INSERT INTO resource_types (resource_type_id, resource_type, description) VALUES (?, ?, ?)", arguments: [id, name, description])
-        return id
-    }
-
-    private static func relateBlocks(_ parent: String, _ child: String, min: Int?, max: Int?, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO product_block_relations (in_use_by_id, depends_on_id, min, max) VALUES (?, ?, ?, ?)
-                ON CONFLICT (in_use_by_id, depends_on_id) DO UPDATE SET min = excluded.min, max = excluded.max
-                """, arguments: [parent, child, min, max])
-    }
-
-    private static func upsertProduct(_ product: ProductDefinition, time: String, report: inout CatalogSyncReport, _ db: Database) throws
-        -> String
-    {
-        if let row = try Row.fetchOne(
-            db, sql: "SELECT product_id, description, product_type, tag FROM products WHERE name = ?", arguments: [product.name])
-        {
-            let id: String = row["product_id"]
-            if row["description"] != product.description || row["product_type"] != product.type || row["tag"] != product.tag {
-                try db.execute(
-                    sql: "UPDATE products SET description = ?, product_type = ?, tag = ? WHERE product_id = ?",
-                    arguments: [product.description, product.type, product.tag, id])
-                report.updated.append("product \(product.name)")
-            }
-            return id
-        }
-        let id = UUID().uuidString.lowercased()
-        try db.execute(
-            sql: "INSERT INTO products (product_id, name, description, product_type, tag, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [id, product.name, product.description, product.type, product.tag, time])
-        report.created.append("product \(product.name)")
+        try db.execute(sql: "INSERT INTO resource_types (resource_type_id, resource_type, description) VALUES (?, ?, '')", arguments: [id, name])
         return id
     }
 }

@@ -92,16 +92,11 @@ extension SQLiteStore: ProcessStore {
     public func commitStep(_ commit: StepCommit) async throws {
         let stateText = commit.state.json.jsonText
         let formText = try commit.form.map { try JSONValue(encoding: $0).jsonText }
-        @Sendable func leaseLost() -> WorkflowError {
-            WorkflowError(
-                .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
-                processID: commit.step.processID, step: commit.step.key)
-        }
         try await pool.write { db in
             guard commit.status != .running else {
                 // The process runs on: append the row, fenced by the lease (one page written).
                 try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
-                guard db.changesCount == 1 else { throw leaseLost() }
+                guard db.changesCount == 1 else { throw commit.leaseLost }
                 try saveSubscriptions(of: commit, db)
                 return
             }
@@ -117,7 +112,7 @@ extension SQLiteStore: ProcessStore {
                 SQLiteTime.text(commit.nextRetryAt), SQLiteTime.text(commit.step.completedAt), commit.step.processID.description,
                 commit.owner,
             ])
-            guard db.changesCount == 1 else { throw leaseLost() }
+            guard db.changesCount == 1 else { throw commit.leaseLost }
             try Self.insert(commit.step, stateText: stateText, db)
             try saveSubscriptions(of: commit, db)
             if commit.status.isFinal {
@@ -159,7 +154,7 @@ extension SQLiteStore: ProcessStore {
     /// Which processes a runner should pick up at a time bound twice (`?`, `?`): in flight with
     /// no live lease, or waiting and due. Shared by `runnableProcesses` and `claimRunnable`.
     static let runnable = """
-        ((p.last_status IN ('created', 'running', 'resumed') AND (p.lease_owner IS NULL OR p.lease_expires_at < ?))
+        ((p.last_status IN ('created', 'running') AND (p.lease_owner IS NULL OR p.lease_expires_at < ?))
             OR (p.last_status = 'waiting' AND p.next_retry_at <= ?))
         """
 

@@ -11,7 +11,7 @@ extension SQLiteStore {
         let product = write.product
         let key = model.subscriptionID.uuidString.lowercased()
         guard let productID = try String.fetchOne(db, sql: "SELECT product_id FROM products WHERE name = ?", arguments: [product.name]) else {
-            throw PersistenceError(.unknownWorkflow, "product '\(product.name)' is not in the catalog; run `wf db migrate`")
+            throw SubscriptionRowPlan.unknownProduct(product)
         }
         try db.execute(
             sql: """
@@ -26,7 +26,7 @@ extension SQLiteStore {
                 SQLiteTime.text(model.endDate), model.note,
             ])
         if let processID { try hold(key, for: processID, db) }
-        if model.status != .terminated { try checkUnique(model, product: product, db) }
+        try checkUnique(write, db)
         let existing = Set(
             try String.fetchAll(db, sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?", arguments: [key]))
         try db.execute(
@@ -39,19 +39,18 @@ extension SQLiteStore {
                 DELETE FROM subscription_instance_relations WHERE in_use_by_id IN
                     (SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?)
                 """, arguments: [key])
-        var writer = InstanceWriter(subscription: key, db: db)
-        _ = try writer.write(model.root, schema: product.root, label: product.rootAttribute)
-        for gone in existing.subtracting(writer.owned).sorted() {
+        let plan = try SubscriptionRowPlan(
+            write, owners: try owners(of: SubscriptionRowPlan.instanceIDs(in: model.root), db),
+            blockIDs: try blockIDs(product.root.allSchemas.map(\.name), db), instanceIDsAreUUIDs: false)
+        try insert(plan, db)
+        for gone in plan.gone(from: existing) {
             let users = try String.fetchAll(
                 db,
                 sql: """
                     SELECT DISTINCT parent.subscription_id FROM subscription_instance_relations r
                     JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id WHERE r.depends_on_id = ?
                     """, arguments: [gone])
-            guard users.isEmpty else {
-                throw WorkflowError(
-                    .subscriptionInUse, "block \(gone) of subscription \(key) is in use by \(users.joined(separator: ", ")) and cannot be removed")
-            }
+            guard users.isEmpty else { throw SubscriptionRowPlan.blockInUse(gone, of: key, by: users.joined(separator: ", ")) }
             try db.execute(sql: "DELETE FROM subscription_instances WHERE subscription_instance_id = ?", arguments: [gone])
         }
         // The version: the model as now stored (read back, so it is exactly what a load gives).
@@ -59,8 +58,7 @@ extension SQLiteStore {
         let previous = try String.fetchOne(
             db, sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? ORDER BY version DESC LIMIT 1", arguments: [key]
         ).map { try JSONValue.parse($0) }
-        let changes = FieldChange.diff(previous, stored.json)
-        if previous == nil || !changes.isEmpty {
+        if let changes = SubscriptionRowPlan.versionChanges(previous: previous, stored: stored.json) {
             let version =
                 try Int.fetchOne(
                     db, sql: "SELECT COALESCE(MAX(version), 0) + 1 FROM subscription_versions WHERE subscription_id = ?", arguments: [key]) ?? 1
@@ -80,10 +78,8 @@ extension SQLiteStore {
     /// Refuses a save that would give a live subscription a unique root value (a Node's
     /// `node_id`) another live subscription of the same product type holds. Checked inside
     /// the write transaction, so two racing enrolments of one device cannot both succeed.
-    private static func checkUnique(_ model: SubscriptionModel, product: ProductDefinition, _ db: Database) throws {
-        for field in product.uniqueFields {
-            guard let value = model.root.objectValue?[field], value != .null else { continue }
-            let text = value.stringValue ?? value.jsonText
+    private static func checkUnique(_ write: SubscriptionWrite, _ db: Database) throws {
+        for unique in SubscriptionRowPlan.uniqueKeys(of: write) {
             let holder = try Row.fetchOne(
                 db,
                 sql: """
@@ -94,100 +90,67 @@ extension SQLiteStore {
                     JOIN resource_types r ON r.resource_type_id = v.resource_type_id
                     WHERE p.product_type = ? AND s.status != 'terminated' AND s.subscription_id != ? AND r.resource_type = ? AND v.value = ?
                     LIMIT 1
-                    """, arguments: [product.type, model.subscriptionID.uuidString.lowercased(), field, text])
+                    """,
+                arguments: [write.product.type, write.model.subscriptionID.uuidString.lowercased(), unique.field, unique.text])
             if let holder {
-                throw WorkflowError(
-                    .resourceTaken,
-                    "\(product.rootAttribute).\(field) = \(text) is already held by subscription \(holder["subscription_id"] as String) "
-                        + "(\(holder["description"] as String))")
+                throw SubscriptionRowPlan.taken(unique, of: write.product, holder: holder["subscription_id"], description: holder["description"])
             }
         }
     }
 
-    /// Walks a model's block tree and writes each block this subscription owns.
-    private struct InstanceWriter {
-        let subscription: String
-        let db: Database
-        var owned: Set<String> = []
+    /// Which subscription owns each of `ids` (a block owned by another is pointed at, never rewritten).
+    private static func owners(of ids: [String], _ db: Database) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        var owners: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT subscription_instance_id, subscription_id FROM subscription_instances
+                WHERE subscription_instance_id IN (SELECT value FROM json_each(?))
+                """, arguments: [JSONValue.array(ids.map(JSONValue.string)).jsonText])
+        {
+            owners[row["subscription_instance_id"]] = row["subscription_id"]
+        }
+        return owners
+    }
 
-        /// Writes `block` and returns its instance id. A block owned by another subscription
-        /// is only pointed at, never rewritten.
-        mutating func write(_ block: JSONValue, schema: BlockSchema, label: String?) throws -> String {
-            guard case .object(let object) = block else {
-                throw WorkflowError(.invalidModel, "a \(schema.name) must be a JSON object, got \(block.typeName)")
-            }
-            let id = object[BlockSchema.instanceIDKey]?.stringValue?.lowercased() ?? UUID().uuidString.lowercased()
-            if let owner = try String.fetchOne(
-                db, sql: "SELECT subscription_id FROM subscription_instances WHERE subscription_instance_id = ?", arguments: [id]),
-                owner != subscription
-            {
-                return id
-            }
-            guard
-                let blockID = try String.fetchOne(db, sql: "SELECT product_block_id FROM product_blocks WHERE name = ?", arguments: [schema.name])
-            else {
-                throw PersistenceError(.unknownWorkflow, "product block '\(schema.name)' is not in the catalog; run `wf db migrate`")
-            }
+    /// The catalog's id of each block in `names`.
+    private static func blockIDs(_ names: [String], _ db: Database) throws -> [String: String] {
+        var ids: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT name, product_block_id FROM product_blocks WHERE name IN (SELECT value FROM json_each(?))",
+            arguments: [JSONValue.array(names.map(JSONValue.string)).jsonText])
+        {
+            ids[row["name"]] = row["product_block_id"]
+        }
+        return ids
+    }
+
+    /// Writes the planned rows a row at a time (SQLite has no round trips to save).
+    private static func insert(_ plan: SubscriptionRowPlan, _ db: Database) throws {
+        for instance in plan.instances {
             try db.execute(
                 sql: """
                     INSERT INTO subscription_instances (subscription_instance_id, subscription_id, product_block_id, label) VALUES (?, ?, ?, ?)
                     ON CONFLICT (subscription_instance_id) DO UPDATE SET product_block_id = excluded.product_block_id, label = excluded.label
-                    """, arguments: [id, subscription, blockID, label])
-            owned.insert(id)
-            let known = Set(schema.fields.map(\.name)).union([BlockSchema.instanceIDKey])
-            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-                throw WorkflowError(.invalidModel, "\(schema.name) has no field '\(unknown)'")
-            }
-            for field in schema.fields {
-                guard let value = object[field.name] else { continue }
-                switch (field.kind, value) {
-                case (_, .null):
-                    try insertValue(id, field.name, .null, index: nil)
-                case (.value, _):
-                    try insertValue(id, field.name, value, index: nil)
-                case (.values, .array(let items)):
-                    if items.isEmpty { try insertEmptyList(id, field.name) }
-                    for (index, item) in items.enumerated() { try insertValue(id, field.name, item, index: index) }
-                case (.values, _):
-                    throw WorkflowError(.invalidModel, "\(schema.name).\(field.name) must be a list, got \(value.typeName)")
-                case (.block(let child), _):
-                    let childID = try write(value, schema: child, label: nil)
-                    try relate(id, childID, field.name, order: nil)
-                case (.blocks(let child, _), .array(let items)):
-                    if items.isEmpty { try insertEmptyList(id, field.name) }
-                    for (index, item) in items.enumerated() {
-                        let childID = try write(item, schema: child, label: nil)
-                        try relate(id, childID, field.name, order: index)
-                    }
-                case (.blocks, _):
-                    throw WorkflowError(.invalidModel, "\(schema.name).\(field.name) must be a list of blocks, got \(value.typeName)")
-                }
-            }
-            return id
+                    """, arguments: [instance.id, plan.subscription, instance.blockID, instance.label])
         }
-
-        private func insertValue(_ instance: String, _ field: String, _ value: JSONValue, index: Int?) throws {
-            let (text, type) = StoreShared.encode(value)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO subscription_instance_values (subscription_instance_value_id, subscription_instance_id, resource_type_id, value,
-                        value_type, list_index) VALUES (?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [UUID().uuidString.lowercased(), instance, try SQLiteStore.resourceTypeID(field, db), text, type, index])
+        var resourceTypes: [String: String] = [:]
+        for field in plan.fields { resourceTypes[field] = try resourceTypeID(field, db) }
+        let insertValue = try db.cachedStatement(
+            sql: """
+                INSERT INTO subscription_instance_values (subscription_instance_value_id, subscription_instance_id, resource_type_id, value,
+                    value_type, list_index) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+        for value in plan.values {
+            try insertValue.execute(arguments: [
+                UUID().uuidString.lowercased(), value.instance, resourceTypes[value.field], value.text, value.type, value.index,
+            ])
         }
-
-        private func insertEmptyList(_ instance: String, _ field: String) throws {
-            try db.execute(
-                sql: """
-                    INSERT INTO subscription_instance_values (subscription_instance_value_id, subscription_instance_id, resource_type_id, value,
-                        value_type, list_index) VALUES (?, ?, ?, NULL, 'empty_list', -1)
-                    """, arguments: [UUID().uuidString.lowercased(), instance, try SQLiteStore.resourceTypeID(field, db)])
-        }
-
-        private func relate(_ parent: String, _ child: String, _ attribute: String, order: Int?) throws {
+        for relation in plan.relations {
             try db.execute(
                 sql: "INSERT INTO subscription_instance_relations (in_use_by_id, depends_on_id, order_id, domain_model_attr) VALUES (?, ?, ?, ?)",
-                arguments: [parent, child, order, attribute])
+                arguments: [relation.parent, relation.child, relation.order, relation.attribute])
         }
     }
 
@@ -202,60 +165,36 @@ extension SQLiteStore {
                         s.end_date, s.note FROM subscriptions s JOIN products p ON p.product_id = s.product_id WHERE s.subscription_id = ?
                     """, arguments: [key])
         else { return nil }
-        guard
-            let root = try String.fetchOne(
+        let stored = StoredSubscription(
+            key: key, productName: row["product_name"], customerID: row["customer_id"], description: row["description"], status: row["status"],
+            insync: row["insync"], startDate: row["start_date"], endDate: row["end_date"], note: row["note"],
+            root: try String.fetchOne(
                 db, sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ? AND label IS NOT NULL",
-                arguments: [key])
-        else {
-            throw PersistenceError(.corruptRow, "subscription \(key) has no root block")
-        }
-        let status: String = row["status"]
-        guard let id = UUID(uuidString: key), let lifecycle = Lifecycle(rawValue: status) else {
-            throw PersistenceError(.corruptRow, "subscription \(key) has a malformed id or status '\(status)'")
-        }
-        return SubscriptionModel(
-            subscriptionID: id, productName: row["product_name"], customerID: row["customer_id"], description: row["description"],
-            status: lifecycle, insync: row["insync"], startDate: row["start_date"], endDate: row["end_date"], note: row["note"],
-            root: try loadBlock(root, db, depth: 0))
+                arguments: [key]))
+        let tree = try blockTree(try stored.rootInstance(), db)
+        return try stored.model { try tree.block($0) }
     }
 
-    private static func loadBlock(_ instance: String, _ db: Database, depth: Int) throws -> JSONValue {
-        guard depth < 32 else { throw PersistenceError(.corruptRow, "block \(instance) nests more than 32 levels deep") }
-        var object: [String: JSONValue] = [BlockSchema.instanceIDKey: .string(instance)]
-        var lists: [String: [(Int, JSONValue)]] = [:]
-        for row in try Row.fetchAll(
+    /// The blocks reachable from `root`, read in two statements: the relations of the whole
+    /// tree by a recursive query, then the values of its blocks.
+    private static func blockTree(_ root: String, _ db: Database) throws -> BlockTree {
+        let relationsQuery = StoredSubscription.relationsQuery(root: "?")
+        let relations = try Row.fetchAll(db, sql: relationsQuery, arguments: [root]).map { row in
+            SubscriptionRowPlan.Relation(
+                parent: row["in_use_by_id"], child: row["depends_on_id"], attribute: row["domain_model_attr"], order: row["order_id"])
+        }
+        let values = try Row.fetchAll(
             db,
             sql: """
-                SELECT r.resource_type, v.value, v.value_type, v.list_index FROM subscription_instance_values v
-                JOIN resource_types r ON r.resource_type_id = v.resource_type_id WHERE v.subscription_instance_id = ?
-                """, arguments: [instance])
-        {
-            let field: String = row["resource_type"]
-            let type: String = row["value_type"]
-            let index: Int? = row["list_index"]
-            let text: String? = row["value"]
-            let value = try StoreShared.decode(text: text, type: type)
-            switch (type, index) {
-            case ("empty_list", _): lists[field, default: []] = []
-            case (_, let index?): lists[field, default: []].append((index, value))
-            case (_, nil): object[field] = value
-            }
+                SELECT v.subscription_instance_id, r.resource_type, v.value, v.value_type, v.list_index FROM subscription_instance_values v
+                JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                WHERE v.subscription_instance_id IN (SELECT value FROM json_each(?))
+                """, arguments: [JSONValue.array(([root] + relations.map(\.child)).map(JSONValue.string)).jsonText]
+        ).map { row in
+            SubscriptionRowPlan.Value(
+                instance: row["subscription_instance_id"], field: row["resource_type"], text: row["value"], type: row["value_type"],
+                index: row["list_index"])
         }
-        for row in try Row.fetchAll(
-            db, sql: "SELECT depends_on_id, order_id, domain_model_attr FROM subscription_instance_relations WHERE in_use_by_id = ?",
-            arguments: [instance])
-        {
-            let child = try loadBlock(row["depends_on_id"], db, depth: depth + 1)
-            let field: String = row["domain_model_attr"]
-            if let order = row["order_id"] as Int? {
-                lists[field, default: []].append((order, child))
-            } else {
-                object[field] = child
-            }
-        }
-        for (field, items) in lists {
-            object[field] = .array(items.sorted { $0.0 < $1.0 }.map(\.1))
-        }
-        return .object(object)
+        return BlockTree(values: values, relations: relations)
     }
 }

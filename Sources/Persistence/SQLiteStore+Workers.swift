@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceLifecycle
 import WorkflowEngine
 
 extension SQLiteStore: WorkerStore {
@@ -92,4 +93,9 @@ extension SQLiteStore: WorkerStore {
 
     /// SQLite cannot notify another process: workers poll.
     public func workNotifications() -> AsyncStream<Void>? { nil }
+
+    public var workListener: (any Service)? { nil }
+
+    /// Nothing runs beside a worker: GRDB's pool needs no service.
+    public var services: [any Service] { [] }
 }

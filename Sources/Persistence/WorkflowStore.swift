@@ -4,7 +4,7 @@ import PostgresNIO
 import WorkflowEngine
 
 /// Everything `wf` needs from a database, whichever it is: processes, workers,
-/// subscriptions, the catalog, the audit, migrations and the benchmark's floor.
+/// subscriptions, the catalog, the audit and migrations.
 public protocol WorkflowStore: WorkerStore, SubscriptionStore {
     /// Where the data is, without secrets (a file path, or a URL without its password).
     var locationDescription: String { get }
@@ -20,14 +20,6 @@ public protocol WorkflowStore: WorkerStore, SubscriptionStore {
     func requireMigrated() async throws
     func productRows() async throws -> [ProductRow]
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry]
-
-    /// Runs a read-only query written by hand and returns its first column as text, NULL as
-    /// nil: for tests and tooling that check the relational tables with plain SQL.
-    func plainTexts(_ sql: String) async throws -> [String?]
-
-    func prepareBareCommitTable() async throws
-    func commitBareRow(_ payload: String) async throws
-    func dropBareCommitTable() async throws
 
     /// Closes connections (PostgreSQL's pool); the store is unusable afterwards.
     func close() async
@@ -61,11 +53,25 @@ extension WorkflowStore {
     }
 }
 
+/// What `wf bench` measures the engine against: bare single-row commits to a scratch table
+/// in the same database. Kept out of `WorkflowStore`, which the engine and the commands use.
+public protocol BenchmarkFloor: Sendable {
+    func prepareBareCommitTable() async throws
+    /// One row in its own transaction, the least a durable step could cost.
+    func commitBareRow(_ payload: String) async throws
+    func dropBareCommitTable() async throws
+}
+
+extension SQLiteStore: BenchmarkFloor {}
+extension PostgresStore: BenchmarkFloor {}
+
 extension SQLiteStore: WorkflowStore {
     public var locationDescription: String { path }
     public var dialect: String { "sqlite" }
 
-    public func plainTexts(_ sql: String) async throws -> [String?] {
+    /// A read-only query written by hand, its first column as text (tests check the
+    /// relational tables with plain SQL; not part of `WorkflowStore`).
+    func plainTexts(_ sql: String) async throws -> [String?] {
         try await pool.read { db in try Optional<String>.fetchAll(db, sql: sql) }
     }
 }
@@ -74,7 +80,9 @@ extension PostgresStore: WorkflowStore {
     public var locationDescription: String { location.description }
     public var dialect: String { "postgres" }
 
-    public func plainTexts(_ sql: String) async throws -> [String?] {
+    /// A read-only query written by hand, its first column as text (tests check the
+    /// relational tables with plain SQL; not part of `WorkflowStore`).
+    func plainTexts(_ sql: String) async throws -> [String?] {
         try await rows(PostgresQuery(unsafeSQL: "SELECT q.c::text AS t FROM (\(sql)) AS q (c)")).map { try $0.optionalString("t") }
     }
 }
@@ -85,6 +93,11 @@ public enum Stores {
     /// mistyped `postgress://` or a `mysql://` URL would otherwise become a new, empty
     /// SQLite file named after it, password included.
     public static func open(_ location: String) async throws -> any WorkflowStore {
+        try await openForBenchmark(location)
+    }
+
+    /// The store `location` names, with the benchmark's floor (`wf bench` only).
+    public static func openForBenchmark(_ location: String) async throws -> any WorkflowStore & BenchmarkFloor {
         try check(location)
         if PostgresLocation.isPostgres(location) {
             return try await PostgresStore.connect(location)

@@ -66,9 +66,9 @@ extension Engine {
             current.lastStep = step.key
             index += 1
             attempt = 1
-            if let drain, drain.isSet, let workers = store as? any WorkerStore {
+            if let drain, drain.isSet {
                 // Shutting down: hand the process over after this committed step.
-                _ = try await workers.releaseLease(process.processID, owner: configuration.runnerID)
+                _ = try await drain.handOver(process.processID, owner: configuration.runnerID)
                 logger.notice("process handed over", metadata: ["process.id": "\(process.processID)", "step.name": "\(step.key)"])
                 current.leaseOwner = nil
                 current.leaseExpiresAt = nil

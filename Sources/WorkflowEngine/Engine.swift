@@ -12,24 +12,38 @@ public struct Engine: Sendable {
     public let store: any ProcessStore
     public let registry: WorkflowRegistry
     public let products: ProductRegistry
-    /// Where steps load subscriptions from (usually the same object as `store`).
-    public let subscriptions: (any SubscriptionStore)?
+    /// Where steps load subscriptions from (usually the same object as `store`). Part of
+    /// the engine's type: a step never finds at run time that there is none.
+    public let subscriptions: any SubscriptionStore
     /// What steps and forms may use (a NetBox client, …), by type.
     public let services: Services
     public let configuration: EngineConfiguration
     public let environment: EngineEnvironment
     public let logger: Logger
 
+    /// An engine on one store that keeps both processes and subscriptions (both of `wf`'s).
+    public init(
+        store: any ProcessStore & SubscriptionStore, registry: WorkflowRegistry, products: ProductRegistry = .empty,
+        services: Services = Services(), configuration: EngineConfiguration = EngineConfiguration(), environment: EngineEnvironment = .live,
+        logger: Logger = Logger(label: "wf.engine")
+    ) {
+        self.init(
+            store: store, registry: registry, products: products, subscriptions: store, services: services, configuration: configuration,
+            environment: environment, logger: logger)
+    }
+
+    /// An engine whose processes and subscriptions live in separate stores (a test that
+    /// wraps the process store).
     public init(
         store: any ProcessStore, registry: WorkflowRegistry, products: ProductRegistry = .empty,
-        subscriptions: (any SubscriptionStore)? = nil, services: Services = Services(), configuration: EngineConfiguration = EngineConfiguration(),
+        subscriptions: any SubscriptionStore, services: Services = Services(), configuration: EngineConfiguration = EngineConfiguration(),
         environment: EngineEnvironment = .live,
         logger: Logger = Logger(label: "wf.engine")
     ) {
         self.store = store
         self.registry = registry
         self.products = products
-        self.subscriptions = subscriptions ?? (store as? any SubscriptionStore)
+        self.subscriptions = subscriptions
         self.services = services
         self.configuration = configuration
         self.environment = environment

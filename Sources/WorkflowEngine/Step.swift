@@ -140,8 +140,8 @@ public struct StepContext: Sendable {
     public let products: ProductRegistry
     /// What the engine provides (a NetBox client, …): `try context.services.require(NetBoxClient.self)`.
     public let services: Services
-    let subscriptionStore: (any SubscriptionStore)?
-    let processStore: (any ProcessStore)?
+    let subscriptionStore: any SubscriptionStore
+    let processStore: any ProcessStore
     let environment: EngineEnvironment
     let staged: StagedWrites
     /// Where this run records its NetBox writes, fenced by the runner's lease.
@@ -204,10 +204,7 @@ extension StepContext {
 
     /// The subscription as it is stored now.
     public func loadSubscription(_ id: UUID) async throws -> SubscriptionModel {
-        guard let store = subscriptionStore else {
-            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to load \(id) from")
-        }
-        guard let model = try await store.subscription(id) else {
+        guard let model = try await subscriptionStore.subscription(id) else {
             throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
         }
         return model
@@ -216,26 +213,17 @@ extension StepContext {
     /// The subscriptions `filter` lists, as they are stored now (a task that checks them all).
     /// Read-only: a step changes subscriptions only through `save`, in its own transaction.
     public func subscriptions(_ filter: SubscriptionFilter) async throws -> [SubscriptionSummary] {
-        guard let store = subscriptionStore else {
-            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to list subscriptions from")
-        }
-        return try await store.subscriptions(filter)
+        try await subscriptionStore.subscriptions(filter)
     }
 
     /// The live subscriptions that use `id` (a terminate's last look before it releases resources).
     public func subscriptionsUsing(_ id: UUID) async throws -> [SubscriptionSummary] {
-        guard let store = subscriptionStore else {
-            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to look up the users of \(id) in")
-        }
-        return try await store.usedBy(id)
+        try await subscriptionStore.usedBy(id)
     }
 
     /// What aborted processes changed in subscription `id` that nobody confirmed as applied.
     public func unconfirmedChanges(of id: UUID) async throws -> UnconfirmedChanges {
-        guard let subscriptions = subscriptionStore, let processes = processStore else {
-            throw WorkflowError(.subscriptionNotFound, "this engine has no subscription store to read the history of \(id) from")
-        }
-        return try await UnconfirmedChanges.find(id, subscriptions: subscriptions, processes: processes)
+        try await UnconfirmedChanges.find(id, subscriptions: subscriptionStore, processes: processStore)
     }
 
     /// The subscription model the state carries under "subscription".

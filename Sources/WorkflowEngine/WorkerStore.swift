@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// A process a worker claimed: the record as it is now (`running`, leased to the worker)
@@ -62,17 +63,34 @@ public protocol WorkerStore: ProcessStore {
     /// Every registered worker with the processes it holds, most recently seen first.
     func workers() async throws -> [WorkerRecord]
 
-    /// Yields when work was enqueued (PostgreSQL: `LISTEN`); finishes when the listener
-    /// stops. A store that cannot notify returns nil, and workers only poll.
+    /// Yields when work was enqueued (PostgreSQL: `LISTEN`, while that listener runs as one
+    /// of `services`); finishes when the listener stops. A store that cannot notify returns
+    /// nil, and workers only poll.
     func workNotifications() -> AsyncStream<Void>?
+
+    /// The service that feeds `workNotifications()` (PostgreSQL: the `LISTEN` loop), or nil.
+    var workListener: (any Service)? { get }
+
+    /// What a long-running command must run beside its workers, in its `ServiceGroup`, in
+    /// start order (PostgreSQL: the connection pool, then the `LISTEN` loop); empty when nothing.
+    var services: [any Service] { get }
 }
 
 /// Set to ask running processes to stop after the step they are in: the result of that
 /// step is committed, the lease released, and another runner goes on from there.
 public final class DrainSignal: Sendable {
     private let flag = Mutex(false)
+    private let store: any WorkerStore
 
-    public init() {}
+    /// A signal whose runs hand their processes back to `store`.
+    public init(handingOverTo store: any WorkerStore) {
+        self.store = store
+    }
+
+    /// Hands `processID` back (releases `owner`'s lease) so that another worker goes on with it.
+    func handOver(_ processID: ProcessID, owner: String) async throws -> Bool {
+        try await store.releaseLease(processID, owner: owner)
+    }
 
     public var isSet: Bool { flag.withLock { $0 } }
 

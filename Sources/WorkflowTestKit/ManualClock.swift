@@ -35,7 +35,8 @@ public final class ManualClock: Sendable {
 extension Engine {
     /// An engine for tests: the given store, workflows and products, a manual clock, a named runner.
     public static func testing(
-        store: any ProcessStore, workflows: [WorkflowDefinition], products: ProductRegistry = .empty, clock: ManualClock = ManualClock(),
+        store: any ProcessStore & SubscriptionStore, workflows: [WorkflowDefinition], products: ProductRegistry = .empty,
+        clock: ManualClock = ManualClock(),
         runner: String = "test-runner", leaseDuration: Duration = .seconds(30)
     ) throws -> Engine {
         var logger = Logger(label: "wf.engine.test")

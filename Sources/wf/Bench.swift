@@ -47,7 +47,7 @@ struct Bench: AsyncParsableCommand {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let location = try Self.scratch(database ?? directory.appendingPathComponent("bench.sqlite").path, poolSize: 8 + 64 * concurrency)
-            let store = try await Stores.open(location)
+            let store = try await Stores.openForBenchmark(location)
             try await store.migrate()
             let marks = StepMarks()
             let workflow = Self.trivialWorkflow(steps: steps, marks: marks)
@@ -109,7 +109,7 @@ struct Bench: AsyncParsableCommand {
 
     /// The floor and one inline runner, in interleaved rounds so that both see the same machine.
     private func measureInline(
-        store: any WorkflowStore, engine: Engine, workflow: WorkflowDefinition, marks: StepMarks
+        store: any WorkflowStore & BenchmarkFloor, engine: Engine, workflow: WorkflowDefinition, marks: StepMarks
     ) async throws -> BenchReport {
         let clock = ContinuousClock()
         let rounds = min(10, processes)
@@ -154,9 +154,10 @@ struct Bench: AsyncParsableCommand {
         -> WorkerFigures
     {
         let enqueuer = Engine(store: store, registry: registry)
-        let fleet = try (0..<count).map { index in
-            try Worker(
+        let fleet = (0..<count).map { index in
+            Worker(
                 engine: Engine(store: store, registry: registry, configuration: EngineConfiguration(runnerID: "bench-worker-\(index)")),
+                store: store,
                 configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(200)))
         }
         let before = StatementTally(store)

@@ -19,7 +19,8 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         try await runCommand {
-            let runtime = try await Runtime.open(database)
+            // The newcomer's first command sets the database up, PostgreSQL included.
+            let runtime = try await Runtime.open(database, migrating: true)
             let story = DemoStory(runtime: runtime, user: actor.resolvedUser)
             return try await story.tell()
         }

@@ -15,14 +15,15 @@ struct Runtime {
     let store: any WorkflowStore
     let engine: Engine
 
-    /// Opens the database, applies pending migrations (the embedded SQLite database is
-    /// migrated on first use, so a fresh machine needs no set-up step) and registers the
-    /// workflows of this build. A read-only database is only checked to be migrated.
+    /// Opens the database and registers the workflows of this build. The embedded SQLite
+    /// database is migrated on first use, so a fresh machine needs no set-up step; a
+    /// PostgreSQL one only by `wf db migrate` (or `migrating`, for `wf demo`), and is
+    /// otherwise checked to be migrated, as a read-only database is.
     ///
     /// Workflows get NetBox on first use: the one `NETBOX_URL`/`NETBOX_TOKEN` name, else an
     /// embedded NetBoxLite started for this command, its state kept beside the database (the
     /// same state `wf netbox serve` serves).
-    static func open(_ options: DatabaseOptions) async throws -> Runtime {
+    static func open(_ options: DatabaseOptions, migrating: Bool = false) async throws -> Runtime {
         bootstrapLogging()
         let location = databaseLocation(options)
         var services = Services()
@@ -38,7 +39,7 @@ struct Runtime {
             // The embedded SQLite default migrates on first use; a shared PostgreSQL changes
             // schema only by `wf db migrate`, so a newer wf in a rolling deploy never migrates
             // under older ones.
-            if store.dialect == "sqlite" {
+            if store.dialect == "sqlite" || migrating {
                 try await store.migrate()
             } else {
                 try await store.requireMigrated()

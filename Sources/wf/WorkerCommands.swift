@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Persistence
+import ServiceLifecycle
 import WorkflowEngine
 
 struct WorkerCommand: AsyncParsableCommand {
@@ -29,41 +31,86 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let runtime = try await Runtime.open(database)
-            let worker = try Worker(
-                engine: runtime.engine,
-                configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(Int64(poll * 1000))))
+            let worker = Worker(
+                engine: runtime.engine, store: runtime.store,
+                configuration: WorkerConfiguration(
+                    concurrency: concurrency, pollInterval: .milliseconds(Int64(poll * 1000)), runsWorkListener: false))
             print("worker \(worker.workerID) on \(runtime.store.locationDescription), concurrency \(concurrency)")
-            let failure = await Self.runUntilStopped(worker, grace: .milliseconds(Int64(grace * 1000)))
-            let outcomes = worker.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
-            print("worker \(worker.workerID) stopped; processes it ran stopped as: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: ", "))")
-            await runtime.store.close()
+            let failure = await Self.runUntilStopped(worker, beside: runtime.store.services, grace: .milliseconds(Int64(grace * 1000)))
+            Self.printStopped(worker)
             if let failure { throw failure }
             return 0
         }
     }
 
-    /// Runs the worker until a signal asks it to stop and it has drained (or `grace` passed).
-    private static func runUntilStopped(_ worker: Worker, grace: Duration) async -> (any Error)? {
-        await withTaskGroup(of: (any Error)?.self) { group in
-            group.addTask {
+    /// Runs the store's services (PostgreSQL: the pool, the LISTEN loop) and the worker in one
+    /// `ServiceGroup` until SIGTERM or SIGINT: the worker drains first, then the listener and
+    /// the pool stop; after `grace` the steps still running are cancelled.
+    private static func runUntilStopped(_ worker: Worker, beside storeServices: [any Service], grace: Duration) async -> (any Error)? {
+        let logger = Logger(label: "wf.worker")
+        let services =
+            storeServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [.init(service: AnnouncedStop(worker), successTerminationBehavior: .gracefullyShutdownGroup)]
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = grace
+        let group = ServiceGroup(configuration: configuration)
+        return await withTaskGroup(of: (any Error)?.self) { tasks in
+            tasks.addTask {
                 do {
-                    try await worker.run()
+                    try await group.run()
                     return nil
                 } catch {
                     return error
                 }
             }
-            group.addTask {
-                await Signals.waitForTermination()
-                printError("stopping: claiming nothing more; running processes hand over after their current step")
-                worker.stop()
-                try? await Task.sleep(for: grace)
-                if !Task.isCancelled { printError("grace period over: dropping the steps still running") }
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
+            tasks.addTask { await exitIfStuck(worker, grace: grace) }
+            let first = await tasks.next() ?? nil
+            tasks.cancelAll()
             return first
+        }
+    }
+
+    /// The last resort: a database call lost as its connection closed never returns, even
+    /// when cancelled (postgres-nio 1.33), and would keep the group from ending. Once the
+    /// worker was asked to stop, it gets 5 s after its last process stopped (or was handed
+    /// back as stalled), and at most grace and 10 s.
+    private static func exitIfStuck(_ worker: Worker, grace: Duration) async -> (any Error)? {
+        let clock = ContinuousClock()
+        var stoppingSince: ContinuousClock.Instant?
+        var idleSince: ContinuousClock.Instant?
+        while true {
+            do { try await Task.sleep(for: .milliseconds(200)) } catch { return nil }
+            guard worker.isStopping else { continue }
+            let now = clock.now
+            stoppingSince = stoppingSince ?? now
+            idleSince = worker.runningCount == 0 ? idleSince ?? now : nil
+            if let idleSince, now - idleSince > .seconds(5) { break }
+            if let stoppingSince, now - stoppingSince > grace + .seconds(10) { break }
+        }
+        printError("worker \(worker.workerID): a database call never returned (its connection closed under it); exiting without it")
+        printStopped(worker)
+        fflush(nil)
+        Foundation.exit(0)
+    }
+
+    private static func printStopped(_ worker: Worker) {
+        let outcomes = worker.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
+        print("worker \(worker.workerID) stopped; processes it ran stopped as: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: ", "))")
+    }
+}
+
+/// The worker as the group's main service: says on standard error that it is stopping,
+/// and shuts the group down when it ends.
+private struct AnnouncedStop: Service {
+    let worker: Worker
+
+    init(_ worker: Worker) { self.worker = worker }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await worker.run()
+        } onGracefulShutdown: {
+            printError("stopping: claiming nothing more; running processes hand over after their current step")
         }
     }
 }

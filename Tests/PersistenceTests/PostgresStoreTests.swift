@@ -228,6 +228,8 @@ struct PostgresStoreTests {
         let received = Counter()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // The LISTEN loop is a Service of its own (`wf worker` runs it in its group).
+            group.addTask { try await store.listener.run() }
             group.addTask {
                 for await _ in notifications { received.increment() }
             }
@@ -253,8 +255,8 @@ struct PostgresStoreTests {
         let engine = Engine(
             store: store, registry: quiet.registry, configuration: EngineConfiguration(runnerID: "worker-a"), environment: .live, logger: quiet.logger
         )
-        let worker = try Worker(
-            engine: engine,
+        let worker = Worker(
+            engine: engine, store: store,
             configuration: WorkerConfiguration(concurrency: 2, pollInterval: .seconds(60), heartbeatInterval: .seconds(60)))
 
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -140,7 +140,7 @@ private final class FuzzLab {
             return NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
         })
         engine = Engine(
-            store: testing.store, registry: testing.registry, products: registry, services: Services().registering(connection),
+            store: temporary.store, registry: testing.registry, products: registry, services: Services().registering(connection),
             configuration: testing.configuration, environment: environment, logger: testing.logger)
         // Two active Nodes on the lab's devices 1 and 2: what circuit forms choose from, and what
         // a modify, terminate or validate works on.

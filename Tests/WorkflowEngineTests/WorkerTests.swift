@@ -224,7 +224,7 @@ final class WorkerBench: Sendable {
     }
 
     /// An engine on the wall clock, run as `runner`, on `store` (by default the bench's own).
-    func engine(_ runner: String, store: (any ProcessStore)? = nil) -> Engine {
+    func engine(_ runner: String, store: (any WorkflowStore)? = nil) -> Engine {
         Engine(
             store: store ?? self.store, registry: template.registry, configuration: EngineConfiguration(runnerID: runner), environment: .live,
             logger: template.logger)
@@ -234,8 +234,8 @@ final class WorkerBench: Sendable {
     /// another `wf worker` process would be.
     func worker(_ runner: String, concurrency: Int = 4, ownStore: Bool = false) async throws -> Worker {
         let store = ownStore ? try await temporary.reopen() : self.store
-        return try Worker(
-            engine: engine(runner, store: store),
+        return Worker(
+            engine: engine(runner, store: store), store: store,
             configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(50), heartbeatInterval: .milliseconds(200)))
     }
 

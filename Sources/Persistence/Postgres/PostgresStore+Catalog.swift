@@ -10,84 +10,87 @@ extension PostgresStore {
             // Every `wf` syncs on start: two at once would both find a block missing and both
             // insert it (the second failing on the unique name). One sync at a time.
             try await tx.rows("SELECT pg_advisory_xact_lock(hashtext(\(lock)))")
-            var report = CatalogSyncReport()
+            let plan = try CatalogSyncPlan(products, stored: try await Self.storedCatalog(tx)) { UUID() }
             let time = now.milliseconds
-            var blockIDs: [String: UUID] = [:]
-            var codeBlocks: Set<String> = []
-            var codeResources: Set<String> = []
-            for schema in products.flatMap(\.root.allSchemas) where !codeBlocks.contains(schema.name) {
-                codeBlocks.insert(schema.name)
-                blockIDs[schema.name] = try await Self.upsertBlock(schema.name, time: time, report: &report, tx)
+            for (id, name) in plan.newBlocks {
+                try await tx.rows("INSERT INTO product_blocks (product_block_id, name, created_at) VALUES (\(id), \(name), \(time))")
             }
-            for schema in products.flatMap(\.root.allSchemas) {
-                let blockID = blockIDs[schema.name]!
-                for field in schema.fields {
-                    codeResources.insert(field.name)
-                    let resourceID = try await Self.resourceTypeID(field.name, description: field.description, tx)
-                    try await tx.rows(
-                        """
-                        INSERT INTO product_block_resource_types (product_block_id, resource_type_id) VALUES (\(blockID), \(resourceID))
-                        ON CONFLICT DO NOTHING
-                        """)
-                    switch field.kind {
-                    case .block(let child):
-                        try await Self.relateBlocks(blockID, blockIDs[child.name]!, min: field.required == .never ? 0 : 1, max: 1, tx)
-                    case .blocks(let child, let count):
-                        try await Self.relateBlocks(blockID, blockIDs[child.name]!, min: count?.lowerBound, max: count?.upperBound, tx)
-                    case .value, .values:
-                        break
-                    }
-                }
-            }
-            for product in products {
-                let productID = try await Self.upsertProduct(product, time: time, report: &report, tx)
+            // ON CONFLICT: a concurrent save may add a resource type too.
+            for (name, description) in plan.newResourceTypes {
                 try await tx.rows(
                     """
-                    INSERT INTO product_product_blocks (product_id, product_block_id) VALUES (\(productID), \(blockIDs[product.root.name]!))
+                    INSERT INTO resource_types (resource_type_id, resource_type, description) VALUES (\(UUID()), \(name), \(description))
+                    ON CONFLICT (resource_type) DO NOTHING
+                    """)
+            }
+            for (block, resourceType) in plan.blockResourceTypes {
+                try await tx.rows(
+                    """
+                    INSERT INTO product_block_resource_types (product_block_id, resource_type_id)
+                    SELECT \(block), resource_type_id FROM resource_types WHERE resource_type = \(resourceType)
                     ON CONFLICT DO NOTHING
                     """)
-                var stored: [String: String] = [:]
-                for row in try await tx.rows("SELECT name, value FROM fixed_inputs WHERE product_id = \(productID)") {
-                    stored[try row.string("name")] = try row.string("value")
-                }
-                for (name, value) in product.fixedInputs.sorted(by: { $0.key < $1.key }) where stored[name] != value {
-                    try await tx.rows(
-                        """
-                        INSERT INTO fixed_inputs (fixed_input_id, name, value, product_id, created_at) VALUES (\(UUID()), \(name), \(value), \(productID), \(time))
-                        ON CONFLICT (product_id, name) DO UPDATE SET value = excluded.value
-                        """)
-                    if stored[name] != nil { report.updated.append("fixed input \(product.name).\(name)") }
-                }
-                for name in stored.keys.sorted() where product.fixedInputs[name] == nil {
-                    report.orphans.append("fixed input \(product.name).\(name) (not in code)")
-                }
-                for workflow in product.workflows {
-                    guard let workflowID = try await tx.rows("SELECT workflow_id FROM workflows WHERE name = \(workflow)").first else {
-                        throw PersistenceError(.unknownWorkflow, "product \(product.name) names workflow '\(workflow)', which is not registered")
-                    }
-                    try await tx.rows(
-                        """
-                        INSERT INTO products_workflows (product_id, workflow_id) VALUES (\(productID), \(try workflowID["workflow_id"].decode(UUID.self)))
-                        ON CONFLICT DO NOTHING
-                        """)
-                }
             }
-            // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-            let codeProducts = Set(products.map(\.name))
-            for row in try await tx.rows(#"SELECT name FROM products ORDER BY name COLLATE "C""#) {
-                let name = try row.string("name")
-                if !codeProducts.contains(name) { report.orphans.append("product \(name) (not in code)") }
+            for relation in plan.blockRelations {
+                try await tx.rows(
+                    """
+                    INSERT INTO product_block_relations (in_use_by_id, depends_on_id, min, max)
+                    VALUES (\(relation.parent), \(relation.child), \(relation.min), \(relation.max))
+                    ON CONFLICT (in_use_by_id, depends_on_id) DO UPDATE SET min = excluded.min, max = excluded.max
+                    """)
             }
-            for row in try await tx.rows(#"SELECT name FROM product_blocks ORDER BY name COLLATE "C""#) {
-                let name = try row.string("name")
-                if !codeBlocks.contains(name) { report.orphans.append("product block \(name) (not in code)") }
+            for (id, product) in plan.newProducts {
+                try await tx.rows(
+                    """
+                    INSERT INTO products (product_id, name, description, product_type, tag, created_at)
+                    VALUES (\(id), \(product.name), \(product.description), \(product.type), \(product.tag), \(time))
+                    """)
             }
-            for row in try await tx.rows(#"SELECT resource_type FROM resource_types ORDER BY resource_type COLLATE "C""#) {
-                let name = try row.string("resource_type")
-                if !codeResources.contains(name) { report.orphans.append("resource type \(name) (not in code)") }
+            for (id, product) in plan.changedProducts {
+                try await tx.rows(
+                    "UPDATE products SET description = \(product.description), product_type = \(product.type), tag = \(product.tag) WHERE product_id = \(id)"
+                )
             }
-            return report
+            for (product, block) in plan.productBlocks {
+                try await tx.rows(
+                    "INSERT INTO product_product_blocks (product_id, product_block_id) VALUES (\(product), \(block)) ON CONFLICT DO NOTHING")
+            }
+            for input in plan.fixedInputs {
+                try await tx.rows(
+                    """
+                    INSERT INTO fixed_inputs (fixed_input_id, name, value, product_id, created_at)
+                    VALUES (\(UUID()), \(input.name), \(input.value), \(input.product), \(time))
+                    ON CONFLICT (product_id, name) DO UPDATE SET value = excluded.value
+                    """)
+            }
+            for (product, workflow) in plan.productWorkflows {
+                try await tx.rows("INSERT INTO products_workflows (product_id, workflow_id) VALUES (\(product), \(workflow)) ON CONFLICT DO NOTHING")
+            }
+            return plan.report
         }
+    }
+
+    /// The catalog as stored, for the sync to compare with the code.
+    private static func storedCatalog(_ tx: PostgresTransaction) async throws -> CatalogSyncPlan<UUID>.Stored {
+        var stored = CatalogSyncPlan<UUID>.Stored()
+        for row in try await tx.rows("SELECT name, product_block_id FROM product_blocks") {
+            stored.blocks[try row.string("name")] = try row["product_block_id"].decode(UUID.self)
+        }
+        for row in try await tx.rows("SELECT resource_type FROM resource_types") {
+            stored.resourceTypes.insert(try row.string("resource_type"))
+        }
+        for row in try await tx.rows("SELECT product_id, name, description, product_type, tag FROM products") {
+            stored.products[try row.string("name")] = .init(
+                id: try row["product_id"].decode(UUID.self), description: try row.string("description"), type: try row.string("product_type"),
+                tag: try row.string("tag"))
+        }
+        for row in try await tx.rows("SELECT product_id, name, value FROM fixed_inputs") {
+            stored.fixedInputs[try row["product_id"].decode(UUID.self), default: [:]][try row.string("name")] = try row.string("value")
+        }
+        for row in try await tx.rows("SELECT name, workflow_id FROM workflows") {
+            stored.workflows[try row.string("name")] = try row["workflow_id"].decode(UUID.self)
+        }
+        return stored
     }
 
     /// The products in the database, with their fixed inputs and subscription counts.
@@ -106,62 +109,5 @@ extension PostgresStore {
                 tag: try row.string("tag"), status: try row.string("status"), fixedInputs: inputs.compactMapValues(\.stringValue),
                 subscriptionCount: try row["subscriptions"].decode(Int.self))
         }
-    }
-
-    private static func upsertBlock(_ name: String, time: Date, report: inout CatalogSyncReport, _ tx: PostgresTransaction) async throws -> UUID {
-        if let row = try await tx.rows("SELECT product_block_id FROM product_blocks WHERE name = \(name)").first {
-            return try row["product_block_id"].decode(UUID.self)
-        }
-        let id = UUID()
-        try await tx.rows("INSERT INTO product_blocks (product_block_id, name, created_at) VALUES (\(id), \(name), \(time))")
-        report.created.append("product block \(name)")
-        return id
-    }
-
-    /// The resource type's id, adding it if missing (ON CONFLICT: a concurrent save may add it too).
-    private static func resourceTypeID(_ name: String, description: String, _ tx: PostgresTransaction) async throws -> UUID {
-        let select: PostgresQuery = "SELECT resource_type_id FROM resource_types WHERE resource_type = \(name)"
-        if let row = try await tx.rows(select).first { return try row["resource_type_id"].decode(UUID.self) }
-        try await tx.rows(
-            """
-            INSERT INTO resource_types (resource_type_id, resource_type, description) VALUES (\(UUID()), \(name), \(description))
-            ON CONFLICT (resource_type) DO NOTHING
-            """)
-        guard let row = try await tx.rows(select).first else {
-            throw PersistenceError(.corruptRow, "resource type '\(name)' could not be added")
-        }
-        return try row["resource_type_id"].decode(UUID.self)
-    }
-
-    private static func relateBlocks(_ parent: UUID, _ child: UUID, min: Int?, max: Int?, _ tx: PostgresTransaction) async throws {
-        try await tx.rows(
-            """
-            INSERT INTO product_block_relations (in_use_by_id, depends_on_id, min, max) VALUES (\(parent), \(child), \(min), \(max))
-            ON CONFLICT (in_use_by_id, depends_on_id) DO UPDATE SET min = excluded.min, max = excluded.max
-            """)
-    }
-
-    private static func upsertProduct(_ product: ProductDefinition, time: Date, report: inout CatalogSyncReport, _ tx: PostgresTransaction)
-        async throws -> UUID
-    {
-        if let row = try await tx.rows("SELECT product_id, description, product_type, tag FROM products WHERE name = \(product.name)").first {
-            let id = try row["product_id"].decode(UUID.self)
-            if try row.string("description") != product.description || row.string("product_type") != product.type || row.string("tag") != product.tag
-            {
-                try await tx.rows(
-                    "UPDATE products SET description = \(product.description), product_type = \(product.type), tag = \(product.tag) WHERE product_id = \(id)"
-                )
-                report.updated.append("product \(product.name)")
-            }
-            return id
-        }
-        let id = UUID()
-        try await tx.rows(
-            """
-            INSERT INTO products (product_id, name, description, product_type, tag, created_at)
-            VALUES (\(id), \(product.name), \(product.description), \(product.type), \(product.tag), \(time))
-            """)
-        report.created.append("product \(product.name)")
-        return id
     }
 }

@@ -118,15 +118,12 @@ extension PostgresStore: ProcessStore {
             case (false, nil): try await execute(StoppingStepCommit(binds: bound))
             }
         }
-        let leaseLost = WorkflowError(
-            .leaseLost, "process \(commit.step.processID) is no longer owned by \(commit.owner) or no longer running",
-            processID: commit.step.processID, step: commit.step.key)
         if commit.subscriptions.isEmpty {
-            guard try await write(nil) == 1 else { throw leaseLost }
+            guard try await write(nil) == 1 else { throw commit.leaseLost }
             return
         }
         try await transaction { tx in
-            guard try await write(tx) == 1 else { throw leaseLost }
+            guard try await write(tx) == 1 else { throw commit.leaseLost }
             for write in commit.subscriptions {
                 try await Self.save(
                     write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)
@@ -158,7 +155,7 @@ extension PostgresStore: ProcessStore {
     /// waiting and due. The first line lets the partial index `processes_runnable_idx` serve.
     /// Shared by `runnableProcesses` and `claimRunnable`.
     static let runnable = """
-        p.last_status IN ('created', 'running', 'resumed', 'waiting')
+        p.last_status IN ('created', 'running', 'waiting')
             AND ((p.last_status <> 'waiting' AND (p.lease_owner IS NULL OR p.lease_expires_at < $1))
                 OR (p.last_status = 'waiting' AND p.next_retry_at <= $1))
         """

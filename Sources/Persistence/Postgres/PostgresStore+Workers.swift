@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import ServiceLifecycle
 import WorkflowEngine
 
 extension PostgresStore: WorkerStore {
@@ -87,40 +88,13 @@ extension PostgresStore: WorkerStore {
         }
     }
 
-    /// `LISTEN`s on a connection of its own (not one of the pool's), reconnecting after a
-    /// second when it drops; the stream ends when the consumer stops iterating.
+    /// Subscribes to `listener`, which listens while it runs as a service.
     public func workNotifications() -> AsyncStream<Void>? {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let location = location
-        let channel = workChannel
-        let logger = logger
-        let listener = Task {
-            while !Task.isCancelled {
-                do {
-                    let connection = try await PostgresConnection.connect(
-                        configuration: try location.connectionConfiguration(), id: 1, logger: logger)
-                    do {
-                        try await connection.listen(on: channel) { notifications in
-                            // Listening now: anything enqueued meanwhile must not wait for the next poll.
-                            continuation.yield()
-                            for try await _ in notifications { continuation.yield() }
-                        }
-                    } catch {
-                        try? await connection.close()
-                        throw error
-                    }
-                    try? await connection.close()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    if Task.isCancelled { break }
-                    logger.warning("LISTEN connection lost; reconnecting", metadata: ["error": "\(PostgresFailure(error))"])
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in listener.cancel() }
-        return stream
+        listener.notifications()
     }
+
+    public var workListener: (any Service)? { listener }
+
+    /// The pool and the `LISTEN` loop, in the order a service group starts them.
+    public var services: [any Service] { [self, listener] }
 }

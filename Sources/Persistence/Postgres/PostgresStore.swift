@@ -12,7 +12,7 @@ import WorkflowEngine
 /// Ids are `uuid`, times `timestamptz` (kept to the millisecond, as in SQLite), JSON `jsonb`.
 ///
 /// The store is a `Service` for its connection pool: a long-running command runs it in its
-/// `ServiceGroup` (with `workListener`) after the services that use it, so that the pool
+/// `ServiceGroup` (with `listener`) after the services that use it, so that the pool
 /// stops last and with them.
 public final class PostgresStore: Service, Sendable {
     public let location: PostgresLocation
@@ -22,7 +22,7 @@ public final class PostgresStore: Service, Sendable {
     /// tests need no service group; `run()` (the store as a `Service`) owns when it ends.
     private let runner: Mutex<Task<Void, Never>?>
     /// The `LISTEN` loop that wakes workers when work is enqueued: a `Service` of its own.
-    public let workListener: PostgresWorkListener
+    public let listener: PostgresWorkListener
     /// Statements and transactions sent, for the benchmark's per-process counts.
     let counters = StatementCounters()
 
@@ -37,7 +37,7 @@ public final class PostgresStore: Service, Sendable {
         self.client = client
         self.logger = logger
         runner = Mutex(nil)
-        workListener = PostgresWorkListener(location: location, channel: Self.workChannel(location), logger: logger)
+        listener = PostgresWorkListener(location: location, channel: Self.workChannel(location), logger: logger)
     }
 
     /// Connects: checks first with one plain connection (which fails in milliseconds with

@@ -1,4 +1,5 @@
 import Foundation
+import Persistence
 import Synchronization
 import Testing
 import WorkflowEngine
@@ -13,7 +14,7 @@ final class Harness: Sendable {
     let products: ProductRegistry
     let engine: Engine
 
-    var store: any ProcessStore { engine.store }
+    var store: any WorkflowStore { temporary.store }
 
     /// With `products`, their catalog is synced into the database too, so steps can save subscriptions.
     init(_ workflows: [WorkflowDefinition], products: ProductRegistry = .empty, clock: ManualClock = ManualClock(), runner: String = "runner-a")
@@ -28,7 +29,7 @@ final class Harness: Sendable {
     /// Another engine on the same database and clock: new code after a deploy, or a second
     /// runner. With `ownConnection` it opens the file again, as another `wf` process would.
     func engine(_ workflows: [WorkflowDefinition], runner: String, ownConnection: Bool = false) async throws -> Engine {
-        let store: any ProcessStore = ownConnection ? try await temporary.reopen() : temporary.store
+        let store: any WorkflowStore = ownConnection ? try await temporary.reopen() : temporary.store
         return try Engine.testing(store: store, workflows: workflows, products: products, clock: clock, runner: runner)
     }
 
