@@ -93,7 +93,8 @@ public enum CreateCircuit: Workflow {
         try await context.cached("usable-nodes") {
             guard let store = context.subscriptions else { return [] }
             var choices: [Choice] = []
-            for summary in try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: [.active], limit: 10_000))
+            for summary in try await store.subscriptions(
+                SubscriptionFilter(product: NodeProduct.definition.name, statuses: [.active], limit: SubscriptionFilter.all))
             where unusable(summary) == nil {
                 let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self)
                 choices.append(Choice(.string(summary.subscriptionID.uuidString.lowercased()), label: node?.nodeName ?? summary.description))
@@ -106,10 +107,11 @@ public enum CreateCircuit: Workflow {
     static func unusableNodes(_ context: FormContext) async throws -> [SummaryItem] {
         guard let store = context.subscriptions else { return [] }
         let live: Set<Lifecycle> = [.provisioning, .active, .disabled, .migrating]
-        return try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: live, limit: 10_000)).compactMap {
-            summary in
-            unusable(summary).map { SummaryItem(summary.description, $0) }
-        }
+        return try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: live, limit: SubscriptionFilter.all))
+            .compactMap {
+                summary in
+                unusable(summary).map { SummaryItem(summary.description, $0) }
+            }
     }
 
     /// The choice of a node's free ports of the chosen product's speed, saying so when there is none.

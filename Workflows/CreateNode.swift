@@ -31,10 +31,10 @@ public enum CreateNode: Workflow {
         FormFlow([
             .init("device", "Device") { context in
                 let netbox = try await context.netbox()
-                let owned = try await ownedDeviceIDs(context.subscriptions)
                 let choices = try await context.cached("planned-devices") {
                     try await netbox.devices(status: ["planned"]).map { Choice(.int($0.id), label: $0.name ?? "device \($0.id)") }
                 }
+                let owned = try await ownedDeviceIDs(among: choices.compactMap(\.value.intValue), in: context.subscriptions)
                 return [
                     .choice(
                         "device_id", "Planned device", choices: choices.filter { !owned.contains($0.value.intValue ?? -1) },
@@ -47,17 +47,22 @@ public enum CreateNode: Workflow {
         ])
     }
 
-    /// NetBox device ids that a Node subscription (not terminated) already holds.
-    static func ownedDeviceIDs(_ store: (any SubscriptionStore)?) async throws -> Set<Int> {
-        guard let store else { return [] }
-        var owned: Set<Int> = []
+    /// Which of `devices` a Node subscription (not terminated) already holds: one indexed
+    /// lookup of `node_id` among the candidates, then only the few owners are read, so the
+    /// page stays fast however many Nodes exist.
+    static func ownedDeviceIDs(among devices: [Int], in store: (any SubscriptionStore)?) async throws -> Set<Int> {
+        guard let store, !devices.isEmpty else { return [] }
         let live = Set(Lifecycle.allCases).subtracting([.terminated])
-        for summary in try await store.subscriptions(SubscriptionFilter(product: NodeProduct.definition.name, statuses: live, limit: 100_000)) {
+        let filter = SubscriptionFilter(
+            product: NodeProduct.definition.name, statuses: live, whereAnyValue: ("node_id", devices.map(String.init)),
+            limit: SubscriptionFilter.all)
+        var owned: Set<Int> = []
+        for summary in try await store.subscriptions(filter) {
             if let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self), let id = node.nodeID {
                 owned.insert(id)
             }
         }
-        return owned
+        return owned.intersection(devices)
     }
 
     static let constructNodeModel = Step("construct_node_model", retry: .standard) { context in

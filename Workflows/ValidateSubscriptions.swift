@@ -32,7 +32,7 @@ public enum ValidateSubscriptions: Workflow {
         var validated: [JSONValue] = []
         var notValidated: [String] = []
         var drifted: [String] = []
-        for summary in try await context.subscriptions(SubscriptionFilter(statuses: [.active], limit: Int.max)) {
+        for summary in try await context.subscriptions(SubscriptionFilter(statuses: [.active], limit: SubscriptionFilter.all)) {
             let label = "\(summary.productName) \(summary.subscriptionID.uuidString.lowercased().prefix(8)) (\(summary.description))"
             let type = context.products[summary.productName]?.type ?? summary.productName
             guard let check = checks[type] else {

@@ -12,6 +12,10 @@ public struct PersistenceError: Error, Sendable, CustomStringConvertible {
         public static let notMigrated = Code("not_migrated")
         public static let corruptRow = Code("corrupt_row")
         public static let unknownWorkflow = Code("unknown_workflow")
+        /// A product the catalog tables do not hold (`wf db migrate` syncs them).
+        public static let unknownProduct = Code("unknown_product")
+        /// A product block the catalog tables do not hold.
+        public static let unknownBlock = Code("unknown_block")
         public static let invalidLocation = Code("invalid_location")
         public static let queryFailed = Code("query_failed")
     }

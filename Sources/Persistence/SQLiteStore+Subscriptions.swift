@@ -58,6 +58,16 @@ extension SQLiteStore: SubscriptionStore {
                     """)
                 arguments += [field, value]
             }
+            if let (field, values) = filter.whereAnyValue {
+                conditions.append(
+                    """
+                    s.subscription_id IN (SELECT i.subscription_id FROM subscription_instances i
+                        JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
+                        JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                        WHERE r.resource_type = ? AND v.value IN (SELECT value FROM json_each(?)))
+                    """)
+                arguments += [field, JSONValue.array(values.map(JSONValue.string)).jsonText]
+            }
             arguments += [filter.limit]
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(

@@ -16,14 +16,33 @@ enum StoreShared {
         }
     }
 
-    static func decode(text: String?, type: String) throws -> JSONValue {
+    /// The value `encode` wrote. A text its type cannot read back, or a type no `encode`
+    /// writes, is a corrupt row, named with `field`: never a silent 0 or null.
+    static func decode(text: String?, type: String, field: String) throws -> JSONValue {
+        func corrupt(_ what: String) -> PersistenceError {
+            PersistenceError(.corruptRow, "the stored value of \(field) \(what)")
+        }
+        let shown = text.map { "'\($0)'" } ?? "NULL"
         switch type {
-        case "string": .string(text ?? "")
-        case "int": .int(Int(text ?? "") ?? 0)
-        case "double": .double(Double(text ?? "") ?? 0)
-        case "bool": .bool(text == "true")
-        case "json": try JSONValue.parse(text ?? "null")
-        default: .null
+        case "null", "empty_list":
+            return .null
+        case "string":
+            guard let text else { throw corrupt("is NULL, not a string") }
+            return .string(text)
+        case "int":
+            guard let number = text.flatMap({ Int($0) }) else { throw corrupt("is \(shown), not an integer") }
+            return .int(number)
+        case "double":
+            guard let number = text.flatMap({ Double($0) }) else { throw corrupt("is \(shown), not a number") }
+            return .double(number)
+        case "bool":
+            guard text == "true" || text == "false" else { throw corrupt("is \(shown), not true or false") }
+            return .bool(text == "true")
+        case "json":
+            guard let text, let value = try? JSONValue.parse(text) else { throw corrupt("is \(shown), not JSON") }
+            return value
+        default:
+            throw corrupt("has the unknown value type '\(type)'")
         }
     }
 

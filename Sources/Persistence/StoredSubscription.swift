@@ -68,7 +68,7 @@ struct BlockTree {
         var object: [String: JSONValue] = [BlockSchema.instanceIDKey: .string(instance)]
         var lists: [String: [(Int, JSONValue)]] = [:]
         for row in values[instance] ?? [] {
-            let value = try StoreShared.decode(text: row.text, type: row.type)
+            let value = try StoreShared.decode(text: row.text, type: row.type, field: "\(row.field) of block \(instance)")
             switch (row.type, row.index) {
             case ("empty_list", _): lists[row.field, default: []] = []
             case (_, let index?): lists[row.field, default: []].append((index, value))

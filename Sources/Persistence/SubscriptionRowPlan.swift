@@ -109,7 +109,7 @@ struct SubscriptionRowPlan: Equatable {
 
     /// The product a save names is not in the catalog.
     static func unknownProduct(_ product: ProductDefinition) -> PersistenceError {
-        PersistenceError(.unknownWorkflow, "product '\(product.name)' is not in the catalog; run `wf db migrate`")
+        PersistenceError(.unknownProduct, "product '\(product.name)' is not in the catalog; run `wf db migrate`")
     }
 
     /// Another live subscription holds a unique root value.
@@ -150,7 +150,7 @@ struct SubscriptionRowPlan: Equatable {
             }
             if let owner = owners[id], owner != subscription { return id }
             guard let blockID = blockIDs[schema.name] else {
-                throw PersistenceError(.unknownWorkflow, "product block '\(schema.name)' is not in the catalog; run `wf db migrate`")
+                throw PersistenceError(.unknownBlock, "product block '\(schema.name)' is not in the catalog; run `wf db migrate`")
             }
             instances.append(Instance(id: id, blockID: blockID, label: label))
             let known = Set(schema.fields.map(\.name)).union([BlockSchema.instanceIDKey])

@@ -256,6 +256,21 @@ struct SubscriptionStoreTests {
         #expect(try await byFilter("node_name", "nowhere").isEmpty)
     }
 
+    @Test(arguments: StoreKind.available) func theFilterFindsSubscriptionsHoldingAnyOfSeveralValues(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        let (a, b, _) = try await store.saveCircuitBetweenTwoNodes()
+        func byAny(_ values: [String]) async throws -> Set<UUID> {
+            Set(
+                try await store.subscriptions(SubscriptionFilter(whereAnyValue: ("node_name", values), limit: SubscriptionFilter.all)).map(
+                    \.subscriptionID))
+        }
+        #expect(try await byAny(["loc1-core", "loc2-core", "nowhere"]) == [a.subscriptionID, b.subscriptionID])
+        #expect(try await byAny(["loc2-core"]) == [b.subscriptionID])
+        #expect(try await byAny(["nowhere"]).isEmpty)
+        #expect(try await byAny([]).isEmpty)
+    }
+
     // MARK: - Forced unlock
 
     @Test(arguments: StoreKind.available) func forceUnlockReleasesTheLockAndRecordsWhoAndWhy(kind: StoreKind) async throws {

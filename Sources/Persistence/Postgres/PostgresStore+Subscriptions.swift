@@ -54,6 +54,15 @@ extension PostgresStore: SubscriptionStore {
                     WHERE r.resource_type = \(try bind(field)) AND v.value = \(try bind(value)))
                 """)
         }
+        if let (field, values) = filter.whereAnyValue {
+            conditions.append(
+                """
+                s.subscription_id IN (SELECT i.subscription_id FROM subscription_instances i
+                    JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
+                    JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                    WHERE r.resource_type = \(try bind(field)) AND v.value = ANY(\(try bind(values))))
+                """)
+        }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
         let sql = Self.selectSummary + whereClause + " ORDER BY s.description COLLATE \"C\", s.subscription_id LIMIT \(try bind(filter.limit))"

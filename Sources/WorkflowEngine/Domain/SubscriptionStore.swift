@@ -69,17 +69,25 @@ public struct SubscriptionFilter: Sendable {
     public var statuses: Set<Lifecycle>
     /// Resource type and value: the subscriptions with a block holding that value.
     public var whereValue: (field: String, value: String)?
+    /// Resource type and values: the subscriptions with a block holding any of them, in one
+    /// indexed query (which planned devices a Node already owns, say).
+    public var whereAnyValue: (field: String, values: [String])?
+    /// At most this many; `SubscriptionFilter.all` for every match.
     public var limit: Int
     /// One subscription by id (its summary: holder, sync, status).
     public var id: UUID?
 
+    /// No limit: every match.
+    public static let all = Int.max
+
     public init(
-        product: String? = nil, statuses: Set<Lifecycle> = [], whereValue: (field: String, value: String)? = nil, limit: Int = 100,
-        id: UUID? = nil
+        product: String? = nil, statuses: Set<Lifecycle> = [], whereValue: (field: String, value: String)? = nil,
+        whereAnyValue: (field: String, values: [String])? = nil, limit: Int = 100, id: UUID? = nil
     ) {
         self.product = product
         self.statuses = statuses
         self.whereValue = whereValue
+        self.whereAnyValue = whereAnyValue
         self.limit = limit
         self.id = id
     }
