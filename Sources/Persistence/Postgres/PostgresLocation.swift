@@ -20,6 +20,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var database: String
     public var schema: String?
     public var poolSize: Int
+    /// How long one statement outside a transaction may go unanswered before it fails
+    /// (`query_timeout`, seconds; default 20): see `PostgresStore.bounded`.
+    public var queryTimeout: Duration
     public var tls: TLSMode
 
     /// The URL schemes that name a PostgreSQL database.
@@ -64,6 +67,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(self.host)
         var schema: String?
         var poolSize = 10
+        var queryTimeout = 20
         var tls: TLSMode = loopback ? .disable : .prefer
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
@@ -76,15 +80,21 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             case "pool":
                 guard let size = Int(value), (1...200).contains(size) else { throw invalid("pool '\(value)' must be a number from 1 to 200") }
                 poolSize = size
+            case "query_timeout":
+                guard let seconds = Int(value), (1...3600).contains(seconds) else {
+                    throw invalid("query_timeout '\(value)' must be a number of seconds from 1 to 3600")
+                }
+                queryTimeout = seconds
             case "sslmode":
                 guard let mode = TLSMode(rawValue: value) else { throw invalid("sslmode '\(value)' must be disable, prefer or require") }
                 tls = mode
             default:
-                throw invalid("unknown parameter '\(item.name)' (known: schema, pool, sslmode)")
+                throw invalid("unknown parameter '\(item.name)' (known: schema, pool, query_timeout, sslmode)")
             }
         }
         self.schema = schema
         self.poolSize = poolSize
+        self.queryTimeout = .seconds(queryTimeout)
         self.tls = tls
     }
 

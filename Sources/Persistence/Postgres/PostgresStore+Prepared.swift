@@ -13,13 +13,16 @@ extension PostgresStore {
     ]
 
     /// Runs a prepared statement on its own (autocommit) and returns how many rows it gave.
-    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> Int {
+    func execute<Statement: PostgresPreparedStatement & Sendable>(_ statement: Statement) async throws -> Int {
         counters.statement()
         counters.transaction()
+        let (client, logger) = (self.client, self.logger)
         do {
-            var count = 0
-            for try await _ in try await client.execute(statement, logger: logger) { count += 1 }
-            return count
+            return try await BoundedCall.run(location.queryTimeout, what: { "\(Statement.self)" }) {
+                var count = 0
+                for try await _ in try await client.execute(statement, logger: logger) { count += 1 }
+                return count
+            }
         } catch {
             throw PostgresFailure.wrap(error, location: location)
         }

@@ -85,15 +85,19 @@ public final class PostgresStore: Service, Sendable {
 
     // MARK: - Running SQL
 
-    /// Runs one statement on its own (autocommit) and returns its rows.
+    /// Runs one statement on its own (autocommit) and returns its rows; one left unanswered
+    /// for `location.queryTimeout` fails (`BoundedCall`).
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         counters.statement()
         counters.transaction()
+        let (client, logger) = (self.client, self.logger)
         do {
-            var rows: [PostgresRandomAccessRow] = []
-            for try await row in try await client.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
-            return rows
+            return try await BoundedCall.run(location.queryTimeout, what: { "a query" }) {
+                var rows: [PostgresRandomAccessRow] = []
+                for try await row in try await client.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+                return rows
+            }
         } catch {
             throw PostgresFailure.wrap(error, location: location)
         }

@@ -30,7 +30,8 @@ final class ThrowawayPostgres {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
         let password = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16)
-        url = "postgres://wf:\(password)@127.0.0.1:\(port)/wf_test"
+        // Lost calls (a restart can make postgres-nio lose one) fail after 5 s, not 20.
+        url = "postgres://wf:\(password)@127.0.0.1:\(port)/wf_test?query_timeout=5"
         try "\(password)\n".write(toFile: directory + "/pwfile", atomically: true, encoding: .utf8)
         try Self.shell("chown -R postgres '\(directory)'")
         try asPostgres(
