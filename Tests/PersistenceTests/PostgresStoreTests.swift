@@ -10,7 +10,7 @@ import WorkflowTestKit
 struct PostgresLocationTests {
     @Test func urlWithEveryPartReadsBack() throws {
         let location = try PostgresLocation(
-            "postgres://alice:s%40cr%3At%2Fpw@db.example.com:6543/orchestrator?schema=wf_prod&pool=25&sslmode=require")
+            "postgres://alice:s%40cr%3At%2Fpw@db.example.com:6543/orchestrator?schema=wf_prod&pool=25&query_timeout=45&sslmode=require")
 
         #expect(location.user == "alice")
         #expect(location.password == "s@cr:t/pw", "%-escapes in the password are decoded")
@@ -19,6 +19,7 @@ struct PostgresLocationTests {
         #expect(location.database == "orchestrator")
         #expect(location.schema == "wf_prod")
         #expect(location.poolSize == 25)
+        #expect(location.queryTimeout == .seconds(45))
         #expect(location.tls == .require)
     }
 
@@ -75,7 +76,8 @@ struct PostgresLocationTests {
         ("postgres://alice:hunter2@db.example.com/wf?pool=201", "pool '201' must be a number from 1 to 200"),
         ("postgres://alice:hunter2@db.example.com/wf?pool=many", "pool 'many' must be a number from 1 to 200"),
         ("postgres://alice:hunter2@db.example.com/wf?sslmode=verify-full", "sslmode 'verify-full' must be disable, prefer or require"),
-        ("postgres://alice:hunter2@db.example.com/wf?timeout=5", "unknown parameter 'timeout' (known: schema, pool, sslmode)"),
+        ("postgres://alice:hunter2@db.example.com/wf?query_timeout=0", "query_timeout '0' must be a number of seconds from 1 to 3600"),
+        ("postgres://alice:hunter2@db.example.com/wf?timeout=5", "unknown parameter 'timeout' (known: schema, pool, query_timeout, sslmode)"),
     ])
     func unusableURLIsRefusedNamingWhatIsWrong(url: String, problem: String) throws {
         let error = try #require(throws: PersistenceError.self) { try PostgresLocation(url) }
