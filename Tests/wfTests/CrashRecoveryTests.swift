@@ -21,8 +21,15 @@ struct CrashRecoveryTests {
         let process = try await waitFor("the process to enter simulate_work", timeout: 60) {
             try await store.processes(ProcessFilter()).first { $0.lastStep == "prepare_change" && $0.status == .running }
         }
-        // Past the lease duration, the heartbeat has kept the lease alive: nobody takes it over.
-        try await Task.sleep(for: .milliseconds(4600))
+        // Past the end of the lease it started with, the heartbeat has kept it alive: nobody
+        // takes it over. Waits on that condition, not a fixed time, against the 4 s lease.
+        let firstLeaseEnd = try #require(process.leaseExpiresAt)
+        _ = try await waitFor("the first lease to end and the heartbeat to renew it", timeout: 60) { () -> ProcessRecord? in
+            guard Date() > firstLeaseEnd.addingTimeInterval(0.5), let now = try await store.process(process.processID),
+                (now.leaseExpiresAt ?? .distantPast) > firstLeaseEnd
+            else { return nil }
+            return now
+        }
         let early = try wf.run(["recover"])
         #expect(early.status == 0)
         #expect(early.stdout.contains("nothing to recover"), "a live runner's process was taken over: \(early.stdout)")
@@ -57,8 +64,9 @@ struct CrashRecoveryTests {
         let stillLive = try wf.run(["recover"])
         #expect(stillLive.stdout.contains("nothing to recover"))
 
-        // 3. Wait out the lease.
-        try await Task.sleep(for: .milliseconds(4500))
+        // 3. Wait out the lease: until the time it expires has passed, not a fixed time.
+        let leaseEnd = try #require(afterKill.leaseExpiresAt)
+        _ = try await waitFor("the killed runner's lease to expire", timeout: 60) { Date() > leaseEnd.addingTimeInterval(0.2) ? true : nil }
 
         // 4. Once the lease expired, two runners race for the process: exactly one runs it.
         let first = try wf.launch(["recover"])
