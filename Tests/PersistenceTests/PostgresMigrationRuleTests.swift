@@ -15,7 +15,7 @@ struct PostgresMigrationRuleTests {
     }
 
     @Test func aDatabaseBehindTheBinaryIsRefusedNamingBothVersions() async throws {
-        try await withScratch { store in
+        try await withScratchStore { store in
             let behind = try await #require(throws: PersistenceError.self) { try await store.requireMigrated() }
             #expect(behind.code == .notMigrated)
             let latest = try Self.latest
@@ -27,7 +27,7 @@ struct PostgresMigrationRuleTests {
     }
 
     @Test func aDatabaseMigratedByANewerWfIsRefusedNamingBothVersions() async throws {
-        try await withScratch { store in
+        try await withScratchStore { store in
             try await store.migrate()
             try await store.transaction { tx in
                 try await tx.simple("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ('9999', 'future', 'x', now())")
@@ -37,18 +37,5 @@ struct PostgresMigrationRuleTests {
             #expect(ahead.message.contains("is at migration 9999, newer than this wf knows (it needs \(latest))"), "\(ahead.message)")
             #expect(try await store.migrationStatus().last?.state == .unknown)
         }
-    }
-
-    private func withScratch(_ body: (PostgresStore) async throws -> Void) async throws {
-        let store = try await PostgresStore.connect(try StoreKind.scratchLocation())
-        do {
-            try await body(store)
-        } catch {
-            try? await store.dropSchema()
-            await store.close()
-            throw error
-        }
-        try await store.dropSchema()
-        await store.close()
     }
 }

@@ -287,7 +287,8 @@ struct PostgresStoreTests {
 
 /// A store in a fresh schema of the test database, not migrated; the schema is dropped and
 /// the store closed after `body`.
-private func withScratchStore(_ body: (PostgresStore) async throws -> Void) async throws {
+/// A PostgreSQL store in a fresh schema of its own, dropped afterwards whatever happens.
+func withScratchStore(_ body: (PostgresStore) async throws -> Void) async throws {
     let store = try await PostgresStore.connect(try StoreKind.scratchLocation())
     do {
         try await body(store)

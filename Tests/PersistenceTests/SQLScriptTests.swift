@@ -45,8 +45,7 @@ struct SQLScriptTests {
 
     @Test(.enabled(if: StoreKind.postgresURL != nil, "WF_TEST_POSTGRES_URL is not set: PostgreSQL is not available"))
     func postgreSQLRunsAFileWithAFunctionBody() async throws {
-        let store = try await PostgresStore.connect(try StoreKind.scratchLocation())
-        do {
+        try await withScratchStore { store in
             try await store.migrate()  // creates the test's schema
             try await store.transaction { tx in
                 try await tx.simple(
@@ -62,12 +61,6 @@ struct SQLScriptTests {
                     """)
             }
             #expect(try await store.plainTexts("SELECT note FROM stamped") == ["a;b"])
-        } catch {
-            try? await store.dropSchema()
-            await store.close()
-            throw error
         }
-        try await store.dropSchema()
-        await store.close()
     }
 }

@@ -124,21 +124,7 @@ struct LedgerTests {
         try await withWorkshop { lab in
             let a = try await lab.enrolledNode(1)
             let b = try await lab.enrolledNode(2)
-            let crashing = lab.crashingEngine(after: [step])
-            var outcome: ProcessOutcome?
-            do {
-                outcome = try await crashing.start("create_circuit", input: Self.circuitInput(a, b), user: "alice")
-                if outcome?.status == .suspended {
-                    outcome = try await crashing.resume(try #require(outcome).processID, input: ["confirmed": true], user: "alice")
-                }
-            } catch is CrashingStore.Crash {
-                outcome = try await lab.recoverAfterCrash().first
-            }
-            var done = try #require(outcome)
-            if done.status == .suspended {
-                done = try await lab.engine.resume(done.processID, input: ["confirmed": true], user: "alice")
-            }
-            #expect(done.status == .completed, "\(done.failedReason ?? "")")
+            let done = try await lab.runThroughACrash(after: step, "create_circuit", input: Self.circuitInput(a, b))
             try await LedgerCheck.circuitMatchesNetBox(lab, try Self.subscriptionID(done))
         }
     }
@@ -177,23 +163,9 @@ struct LedgerTests {
             let loopback = try #require(try await lab.netbox.interfaces(deviceID: 1, name: "Loopback0").first)
             var node: SubscriptionModel?
             if workflow != "create_node" { node = try await lab.enrolledNode(1) }
-            let crashing = lab.crashingEngine(after: [step])
             var input: State = ["device_id": 1]
             if let node { input = lab.input(node, workflow == "modify_node" ? ["description": "Spare", "node_status": "offline"] : State()) }
-            var outcome: ProcessOutcome?
-            do {
-                outcome = try await crashing.start(workflow, input: input, user: "alice")
-                if outcome?.status == .suspended {
-                    outcome = try await crashing.resume(try #require(outcome).processID, input: ["confirmed": true], user: "alice")
-                }
-            } catch is CrashingStore.Crash {
-                outcome = try await lab.recoverAfterCrash().first
-            }
-            var done = try #require(outcome)
-            if done.status == .suspended {
-                done = try await lab.engine.resume(done.processID, input: ["confirmed": true], user: "alice")
-            }
-            #expect(done.status == .completed, "\(done.failedReason ?? "")")
+            let done = try await lab.runThroughACrash(after: step, workflow, input: .merged(input))
             let id = try node?.subscriptionID ?? Self.subscriptionID(done)
             let entries = try await lab.store.ledger(LedgerQuery(subscriptionID: id))
             let addresses = try await lab.netbox.ipAddresses(interfaceID: loopback.id).map { "ipam.ip-address:\($0.id)" }
@@ -384,6 +356,27 @@ actor Gate {
 }
 
 extension WorkshopLab {
+    /// Runs `workflow` on an engine that loses the commit of `step` once, recovers after the
+    /// crash, confirms the config wherever it is asked, and expects the process completed.
+    func runThroughACrash(after step: StepKey, _ workflow: WorkflowName, input: FormInput) async throws -> ProcessOutcome {
+        let crashing = crashingEngine(after: [step])
+        var outcome: ProcessOutcome?
+        do {
+            outcome = try await crashing.start(workflow, input: input, user: "alice")
+            if outcome?.status == .suspended {
+                outcome = try await crashing.resume(try #require(outcome).processID, input: ["confirmed": true], user: "alice")
+            }
+        } catch is CrashingStore.Crash {
+            outcome = try await recoverAfterCrash().first
+        }
+        var done = try #require(outcome)
+        if done.status == .suspended {
+            done = try await engine.resume(done.processID, input: ["confirmed": true], user: "alice")
+        }
+        #expect(done.status == .completed, "\(workflow) after a crash at \(step): \(done.failedReason ?? "")")
+        return done
+    }
+
     /// An engine like `engine` on `store` under another runner's name.
     func engine(runner: String, store other: any ProcessStore) -> Engine {
         var configuration = engine.configuration
