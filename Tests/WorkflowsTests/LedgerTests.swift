@@ -26,27 +26,37 @@ struct LedgerTests {
 
     // MARK: - The paused runner (a SIGSTOP inside reserve_ips_in_ipam)
 
+    /// Enrols two Nodes and starts create_circuit on "runner-a", held (as by a SIGSTOP) just
+    /// before or just after it records the intent of its /31. Its lease runs out while it
+    /// sleeps; the lab's engine takes the process over and runs it as far as it goes; then
+    /// runner-a wakes and finishes what it was doing. Returns where the takeover stopped.
+    static func pauseRunnerAInsideCreateCircuit(_ lab: WorkshopLab, afterItsIntent: Bool) async throws -> ProcessOutcome {
+        let a = try await lab.enrolledNode(1)
+        let b = try await lab.enrolledNode(2)
+        let gate = Gate()
+        let first = Once()
+        @Sendable func holdAtTheBlock(_ entry: LedgerEntry) async {
+            guard entry.key == "v4 block", first.take() else { return }
+            await gate.pass()
+        }
+        let pausing =
+            afterItsIntent
+            ? CrashingStore(lab.store, crashingAfter: [], afterIntent: { entry, _ in await holdAtTheBlock(entry) })
+            : CrashingStore(lab.store, crashingAfter: [], beforeIntent: holdAtTheBlock)
+        let runnerA = lab.engine(runner: "runner-a", store: pausing)
+        let paused = Task { try await runnerA.start("create_circuit", input: circuitInput(a, b), user: "alice") }
+        await gate.reached()
+        lab.clock.advance(by: .seconds(60))
+        let taken = try #require(try await lab.engine.recover(user: "bob").first)
+        await gate.open()
+        _ = try await paused.value
+        return taken
+    }
+
     @Test func aRunnerPausedInsideAWriteReleasesWhatItMadeOnceItLearnsItLostTheLease() async throws {
         try await withWorkshop { lab in
-            let a = try await lab.enrolledNode(1)
-            let b = try await lab.enrolledNode(2)
-            let gate = Gate()
-            let first = Once()
-            let pausing = CrashingStore(
-                lab.store, crashingAfter: [],
-                afterIntent: { entry, _ in
-                    guard entry.key == "v4 block", first.take() else { return }
-                    await gate.pass()
-                })
-            let runnerA = lab.engine(runner: "runner-a", store: pausing)
-            let paused = Task { try await runnerA.start("create_circuit", input: Self.circuitInput(a, b), user: "alice") }
-            await gate.reached()
-            // Its lease runs out while it sleeps; another runner takes the process over.
-            lab.clock.advance(by: .seconds(60))
-            let taken = try #require(try await lab.engine.recover(user: "bob").first)
+            let taken = try await Self.pauseRunnerAInsideCreateCircuit(lab, afterItsIntent: true)
             #expect(taken.status == .suspended, "\(taken.failedReason ?? "")")
-            await gate.open()
-            _ = try await paused.value
 
             let circuitID = try Self.subscriptionID(taken)
             let tag = "circuit \(circuitID.uuidString.lowercased()) v4"
@@ -66,23 +76,7 @@ struct LedgerTests {
 
     @Test func aRunnerPausedBeforeAWriteStartsNoneOnceItsLeaseIsGone() async throws {
         try await withWorkshop { lab in
-            let a = try await lab.enrolledNode(1)
-            let b = try await lab.enrolledNode(2)
-            let gate = Gate()
-            let first = Once()
-            let pausing = CrashingStore(
-                lab.store, crashingAfter: [],
-                beforeIntent: { entry in
-                    guard entry.key == "v4 block", first.take() else { return }
-                    await gate.pass()
-                })
-            let runnerA = lab.engine(runner: "runner-a", store: pausing)
-            let paused = Task { try await runnerA.start("create_circuit", input: Self.circuitInput(a, b), user: "alice") }
-            await gate.reached()
-            lab.clock.advance(by: .seconds(60))
-            let taken = try #require(try await lab.engine.recover(user: "bob").first)
-            await gate.open()
-            _ = try await paused.value
+            let taken = try await Self.pauseRunnerAInsideCreateCircuit(lab, afterItsIntent: false)
 
             let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID))
             #expect(!entries.contains { $0.runner == "runner-a" }, "the fence refused its intent: nothing recorded, nothing written")
