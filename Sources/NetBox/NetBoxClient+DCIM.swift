@@ -131,11 +131,9 @@ extension NetBoxClient {
     /// A new cable; `key` names it in the journal, for a later run to adopt.
     public func createCable(_ request: CableRequest, key: String? = nil) async throws -> NetBoxCable {
         let ends = (request.aTerminations.first?.objectID ?? 0, request.bTerminations.first?.objectID ?? 0)
-        let write = NetBoxWrite(
-            action: .create, objectType: "dcim.cable", key: key, sent: Self.encoded(request), finder: .cable(a: ends.0, b: ends.1))
-        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: "cable \($0.0.id)", answer: $0.1) }) {
-            try await sendKeepingAnswer(.POST, "/api/dcim/cables/", body: request, what: "cable") as (NetBoxCable, Data)
-        }.0
+        return try await create("dcim.cable", key: key, finder: .cable(a: ends.0, b: ends.1), path: "/api/dcim/cables/", request, what: "cable") {
+            (made: NetBoxCable) in (made.id, "cable \(made.id)")
+        }
     }
 
     public func cable(id: Int) async throws -> NetBoxCable {

@@ -71,27 +71,22 @@ extension NetBoxClient {
     /// Takes the first free block of `request.prefixLength` bits from the prefix. `key` names
     /// it in the journal, for a later run to adopt.
     public func allocatePrefix(in prefix: NetBoxPrefix, _ request: PrefixRequest, key: String? = nil) async throws -> NetBoxPrefix {
-        let write = NetBoxWrite(
-            action: .create, objectType: "ipam.prefix", key: key, sent: Self.encoded(request),
-            finder: .prefix(within: prefix.prefix, description: request.description, length: request.prefixLength))
-        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: $0.0.prefix, answer: $0.1) }) {
-            try await sendKeepingAnswer(
-                .POST, "/api/ipam/prefixes/\(prefix.id)/available-prefixes/", body: request, what: "prefix \(prefix.prefix)",
-                allocation: "no free /\(request.prefixLength) left in \(prefix.prefix)") as (NetBoxPrefix, Data)
-        }.0
+        try await create(
+            "ipam.prefix", key: key, finder: .prefix(within: prefix.prefix, description: request.description, length: request.prefixLength),
+            path: "/api/ipam/prefixes/\(prefix.id)/available-prefixes/", request, what: "prefix \(prefix.prefix)",
+            allocation: "no free /\(request.prefixLength) left in \(prefix.prefix)"
+        ) { (made: NetBoxPrefix) in (made.id, made.prefix) }
     }
 
     /// Takes the first free address of the prefix, assigned as `request` says. `key` names
     /// it in the journal, for a later run to adopt.
     public func allocateAddress(in prefix: NetBoxPrefix, _ request: AddressRequest, key: String? = nil) async throws -> NetBoxIPAddress {
-        let write = NetBoxWrite(
-            action: .create, objectType: "ipam.ip-address", key: key, sent: Self.encoded(request),
-            finder: .address(parent: prefix.prefix, interface: request.assignedObjectID, description: request.description))
-        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: $0.0.address, answer: $0.1) }) {
-            try await sendKeepingAnswer(
-                .POST, "/api/ipam/prefixes/\(prefix.id)/available-ips/", body: request, what: "prefix \(prefix.prefix)",
-                allocation: "no free address left in \(prefix.prefix)") as (NetBoxIPAddress, Data)
-        }.0
+        try await create(
+            "ipam.ip-address", key: key,
+            finder: .address(parent: prefix.prefix, interface: request.assignedObjectID, description: request.description),
+            path: "/api/ipam/prefixes/\(prefix.id)/available-ips/", request, what: "prefix \(prefix.prefix)",
+            allocation: "no free address left in \(prefix.prefix)"
+        ) { (made: NetBoxIPAddress) in (made.id, made.address) }
     }
 
     /// An address written as given (`198.51.100.1/24`), optionally assigned to an interface:
@@ -112,10 +107,9 @@ extension NetBoxClient {
         }
         let body = NewAddress(
             address: address, description: description, assignedObjectType: interface == nil ? nil : "dcim.interface", assignedObjectID: interface)
-        let write = NetBoxWrite(action: .create, objectType: "ipam.ip-address", key: key, sent: Self.encoded(body))
-        return try await recorded(write, describe: { NetBoxWritten(objectID: $0.0.id, label: $0.0.address, answer: $0.1) }) {
-            try await sendKeepingAnswer(.POST, "/api/ipam/ip-addresses/", body: body, what: "address \(address)") as (NetBoxIPAddress, Data)
-        }.0
+        return try await create("ipam.ip-address", key: key, finder: nil, path: "/api/ipam/ip-addresses/", body, what: "address \(address)") {
+            (made: NetBoxIPAddress) in (made.id, made.address)
+        }
     }
 
     public func deletePrefix(id: Int, label: String? = nil) async throws {
@@ -176,6 +170,24 @@ extension NetBoxClient {
     /// Any object, by the name NetBox shows for it.
     struct NetBoxDisplayed: Decodable, Sendable {
         var display: String?
+    }
+
+    /// A POST that creates one object, through the journal: `finder` finds it again should
+    /// the answer be lost, `identify` names what came back.
+    func create<Object: Decodable & Sendable>(
+        _ type: String, key: String?, finder: NetBoxFinder?, path: String, _ body: some Encodable & Sendable, what: String,
+        allocation: String? = nil, identify: (Object) -> (id: Int, label: String)
+    ) async throws -> Object {
+        let write = NetBoxWrite(action: .create, objectType: type, key: key, sent: Self.encoded(body), finder: finder)
+        return try await recorded(
+            write,
+            describe: { (made: (Object, Data)) in
+                let (id, label) = identify(made.0)
+                return NetBoxWritten(objectID: id, label: label, answer: made.1)
+            }
+        ) {
+            try await sendKeepingAnswer(.POST, path, body: body, what: what, allocation: allocation) as (Object, Data)
+        }.0
     }
 
     /// A PATCH, through the journal, which also keeps the values it replaced.
