@@ -176,7 +176,8 @@ extension Engine {
         let execution = environment.makeID()
         let ledger = StepLedger(
             store: store, processID: process.processID, step: step.key, execution: execution, attempt: attempt, runner: configuration.runnerID,
-            subscriptionID: (process.state[raw: "subscription"]).flatMap { try? SubscriptionModel(json: $0) }?.subscriptionID,
+            // Only the id: decoding the whole model on every step would cost the hot path.
+            subscriptionID: process.state[raw: "subscription"]?.objectValue?["subscription_id"]?.stringValue.flatMap(UUID.init(uuidString:)),
             environment: environment, logger: log, activity: activity)
         let context = StepContext(
             processID: process.processID, workflow: workflow.name, step: step.key, state: process.state, user: user, attempt: attempt,
