@@ -4,8 +4,8 @@ import NetBoxPayloads
 import Products
 import WorkflowEngine
 
-/// Connects two active Nodes with a point-to-point link: addresses from the core-link
-/// prefixes, a planned cable, the config of both sides to apply, then the cable connected.
+/// Connects two active Nodes with a point-to-point link: a planned cable, addresses from the
+/// core-link prefixes, the config of both sides to apply, then the cable connected.
 /// The link starts under maintenance (IS-IS metric raised); modify_circuit brings it into service.
 public enum CreateCircuit: Workflow {
     public static let name: WorkflowName = "create_circuit"
@@ -17,9 +17,11 @@ public enum CreateCircuit: Workflow {
         begin
             >>> constructCircuitModel
             >>> StandardSteps.storeProcessSubscription
+            // The cable first: NetBox refuses a second cable on a port, so of two processes
+            // racing for the same ports the loser stops here, before it allocates anything.
+            >>> createCircuitInNetBox
             >>> reserveIPsInIPAM
             >>> StandardSteps.setStatus(.provisioning)
-            >>> createCircuitInNetBox
             >>> updateCircuitDescription
             >>> provideConfigToUser
             >>> setCircuitInService
@@ -200,7 +202,7 @@ public enum CreateCircuit: Workflow {
             if let foreign = try await netbox.ipAddresses(interfaceID: portID).first(where: { !ours.contains($0.id) }) {
                 throw StepError(
                     "port \(port.portName ?? String(portID)) of \(port.node?.nodeName ?? "the node") carries \(foreign.address) "
-                        + "(ipam.ip-address \(foreign.id)), which this orchestrator did not create: remove it from the port in NetBox "
+                        + "(ipam.ip-address \(foreign.id)), which this process did not create (a person, a tool or another process did): remove it from the port in NetBox "
                         + "and retry, or abort this process")
             }
         }
@@ -230,7 +232,9 @@ public enum CreateCircuit: Workflow {
     }
 
     /// A planned cable between the two ports, or the one an earlier run of this step made.
-    /// A cable on the A port that the ledger does not know is someone else's: refused.
+    /// A cable on the A port that the ledger does not know is someone else's: refused. It
+    /// comes before the addresses: NetBox takes one cable per port, so it settles which of
+    /// two processes racing for the same ports goes on, before either allocates anything.
     static let createCircuitInNetBox = Step("create_circuit_in_netbox", retry: .standard) { context in
         var subscription = try context.subscription(CircuitBlock.self)
         let netbox = try await context.netbox()
@@ -242,7 +246,8 @@ public enum CreateCircuit: Workflow {
             if let existing = try await netbox.cable(onInterface: a) {
                 throw StepError(
                     "port \(subscription.root.members[0].port?.portName ?? "A") already has cable \(existing.id) (dcim.cable \(existing.id)), "
-                        + "which this orchestrator did not create: remove it in NetBox and retry, or abort this process")
+                        + "which this process did not create (a person, a tool or another process did): remove it in NetBox and retry, "
+                        + "or abort this process")
             }
             guard case .cable(_, let request) = try buildPayload(subscription.root, subscription: subscription.model) else {
                 throw StepError("a circuit must become a cable")

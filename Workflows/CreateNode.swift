@@ -94,7 +94,7 @@ public enum CreateNode: Workflow {
             if let foreign = try await netbox.ipAddresses(interfaceID: loopback.id).first(where: { !ours.contains($0.id) }) {
                 throw StepError(
                     "Loopback0 of \(device.name ?? String(id)) carries \(foreign.address) (ipam.ip-address \(foreign.id)), which this "
-                        + "orchestrator did not create: make the device's loopbacks its primary IPv4 and IPv6 in NetBox to use them, "
+                        + "process did not create (a person, a tool or another process did): make the device's loopbacks its primary IPv4 and IPv6 in NetBox to use them, "
                         + "or remove it, then retry; or abort this process")
             }
             let plan = context.ipamPlan

@@ -61,7 +61,9 @@ struct LedgerTests {
             let circuitID = try Self.subscriptionID(taken)
             let tag = "circuit \(circuitID.uuidString.lowercased()) v4"
             #expect(try await lab.netbox.prefixes(within: "10.0.0.0/16", description: tag).count == 1, "the paused runner's /31 is gone again")
-            let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID))
+            // runner-a's cable step committed before it was paused; what follows is about the
+            // step it was paused in.
+            let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID)).filter { $0.step == "reserve_ips_in_ipam" }
             let itsCreates = entries.filter { $0.runner == "runner-a" && $0.action == .create }
             #expect(itsCreates.count == 1, "no write started after it lost the lease")
             let made = try #require(itsCreates.first)
@@ -78,10 +80,31 @@ struct LedgerTests {
         try await withWorkshop { lab in
             let taken = try await Self.pauseRunnerAInsideCreateCircuit(lab, afterItsIntent: false)
 
-            let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID))
+            // runner-a's cable step committed before it was paused; in the step it was paused in
+            // it recorded and wrote nothing.
+            let entries = try await lab.store.ledger(LedgerQuery(processID: taken.processID)).filter { $0.step == "reserve_ips_in_ipam" }
             #expect(!entries.contains { $0.runner == "runner-a" }, "the fence refused its intent: nothing recorded, nothing written")
             let tag = "circuit \(try Self.subscriptionID(taken).uuidString.lowercased()) v4"
             #expect(try await lab.netbox.prefixes(within: "10.0.0.0/16", description: tag).count == 1)
+        }
+    }
+
+    @Test func twoCreatesRacingForTheSamePortsLeaveTheLoserNothingToReleaseInIPAM() async throws {
+        try await withWorkshop { lab in
+            let a = try await lab.enrolledNode(1)
+            let b = try await lab.enrolledNode(2)
+            let other = lab.engine(runner: "runner-b", store: lab.store)
+            async let first = lab.engine.start("create_circuit", input: Self.circuitInput(a, b), user: "alice")
+            async let second = other.start("create_circuit", input: Self.circuitInput(a, b), user: "bob")
+            let outcomes = try await [first, second]
+            #expect(outcomes.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.failed, .suspended])
+            let loser = try #require(outcomes.first { $0.status == .failed })
+            #expect(loser.lastStep == "create_circuit_in_netbox", "NetBox's one cable per port settles it: \(loser.failedReason ?? "")")
+            let loserWrites = try await lab.store.ledger(LedgerQuery(processID: loser.processID))
+            #expect(!loserWrites.contains { $0.objectType.hasPrefix("ipam.") }, "the loser allocated nothing")
+            for port in [WorkshopLab.portA, WorkshopLab.portB] {
+                #expect(try await lab.netbox.ipAddresses(interfaceID: port).count == 2, "one v4 and one v6 address, the winner's")
+            }
         }
     }
 
