@@ -42,9 +42,10 @@ public enum TerminateCircuit: Workflow {
         ])
     }
 
-    /// Deletes the circuit's cable, found by id or, when that id is gone, as the cable between
-    /// the two ports. None left (a re-run after a crash): nothing to do. A cable of that id
-    /// between other ports is not the circuit's, and is left alone.
+    /// Deletes the cable the Circuit's processes made, as the ledger says. A Circuit made
+    /// before the ledger has its cable found by its id (the cable of that id must still
+    /// connect its ports); without an id it never got one, and a cable now between its ports
+    /// is someone else's (a process that won the race for them), left alone.
     static let deleteCircuitInNetBox = Step("delete_circuit_in_netbox", retry: .standard) { context in
         var subscription = try context.subscription(CircuitBlock.self)
         let footprint = try await context.subscriptionFootprint()
@@ -57,20 +58,12 @@ public enum TerminateCircuit: Workflow {
         func isTheCircuits(_ cable: NetBoxCable) -> Bool {
             Set((cable.aTerminations + cable.bTerminations).map(\.objectID)) == ports
         }
-        var cable: NetBoxCable?
-        if let id = subscription.root.circuitID, let byID = try await ifFound({ try await netbox.cable(id: id) }) {
-            guard isTheCircuits(byID) else {
-                throw StepError(
-                    "cable \(id) no longer connects the circuit's ports \(ports.sorted()); repair NetBox (validate_circuit shows the difference) and retry"
-                )
-            }
-            cable = byID
-        } else if let port = ports.min(), let onPort = try await ifFound({ try await netbox.cable(onInterface: port) }) ?? nil,
-            isTheCircuits(onPort)
-        {
-            cable = onPort
+        guard let id = subscription.root.circuitID, let cable = try await ifFound({ try await netbox.cable(id: id) }) else { return .skipped }
+        guard isTheCircuits(cable) else {
+            throw StepError(
+                "cable \(id) no longer connects the circuit's ports \(ports.sorted()); repair NetBox (validate_circuit shows the difference) and retry"
+            )
         }
-        guard let cable else { return .skipped }
         // Through the payload builder, whose delete of a cable is the DELETE.
         subscription.root.circuitID = cable.id
         try await netbox.delete(try buildPayload(subscription.root, subscription: subscription.model))
@@ -121,6 +114,9 @@ public enum TerminateCircuit: Workflow {
     static let releasePortsInNetBox = Step("release_ports_in_netbox", retry: .standard) { context in
         let subscription = try context.subscription(CircuitBlock.self)
         let footprint = try await context.subscriptionFootprint()
+        // Nothing recorded and no cable ever: a create that lost the race for its ports (or
+        // wrote nothing); the ports' fields are another circuit's, not ours to clear.
+        if footprint.isEmpty && subscription.root.circuitID == nil { return .skipped }
         if !footprint.isEmpty {
             // Each port's fields set back to what they were before the Circuit changed them.
             var changed = false

@@ -75,6 +75,9 @@ public enum TerminateNode: Workflow {
         guard let id = subscription.root.nodeID else { return .skipped }
         let footprint = try await context.subscriptionFootprint()
         if footprint.isEmpty {
+            // Nothing recorded: made before the ledger, or a create that wrote nothing to
+            // NetBox (no loopbacks yet), whose device is not ours to touch.
+            guard subscription.root.ipv4Loopback != nil || subscription.root.ipv6Loopback != nil else { return .skipped }
             try await context.netbox().delete(try buildPayload(subscription.root, subscription: subscription.model))
             return .success
         }

@@ -105,6 +105,20 @@ struct LedgerTests {
             for port in [WorkshopLab.portA, WorkshopLab.portB] {
                 #expect(try await lab.netbox.ipAddresses(interfaceID: port).count == 2, "one v4 and one v6 address, the winner's")
             }
+
+            // The loser aborted and its subscription terminated, as `wf abort` advises: the
+            // winner's cable, addresses and port descriptions stay.
+            let ports = try await LedgerCheck.ports(lab)
+            let cables = try await lab.cables(on: [WorkshopLab.portA, WorkshopLab.portB])
+            _ = try await lab.engine.abort(loser.processID, user: "bob")
+            let lost = try await lab.store.subscription(try Self.subscriptionID(loser))
+            let ended = try await lab.engine.start("terminate_circuit", input: lab.input(try #require(lost)), user: "bob")
+            #expect(ended.status == .completed, "\(ended.failedReason ?? "")")
+            #expect(try await lab.cables(on: [WorkshopLab.portA, WorkshopLab.portB]) == cables)
+            #expect(try await LedgerCheck.ports(lab) == ports)
+            for port in [WorkshopLab.portA, WorkshopLab.portB] {
+                #expect(try await lab.netbox.ipAddresses(interfaceID: port).count == 2)
+            }
         }
     }
 
