@@ -246,11 +246,20 @@ public struct Engine: Sendable {
         let pages: [AnsweredPage]
         if let flow = workflow.initialForm {
             var input = input
-            if [.modify, .terminate, .validate].contains(workflow.target) {
+            let choosesSubscription = [.modify, .terminate, .validate].contains(workflow.target)
+            if choosesSubscription {
                 input = try await SubscriptionChoice.expandPrefix(in: input, store: subscriptions)
                 try await SubscriptionChoice.check(input, workflow: workflow, store: subscriptions, processes: store, products: products)
             }
-            pages = try await (session ?? makeFormSession(flow)).evaluate(input)
+            do {
+                pages = try await (session ?? makeFormSession(flow)).evaluate(input)
+            } catch let refusal as WorkflowError where choosesSubscription {
+                // Another process may have taken the subscription between the check and the
+                // page (so it is no longer offered): say that, naming the holder, rather than
+                // "nothing to choose" or "not one of the choices".
+                try await SubscriptionChoice.check(input, workflow: workflow, store: subscriptions, processes: store, products: products)
+                throw refusal
+            }
         } else {
             switch input {
             case .merged(let state):
