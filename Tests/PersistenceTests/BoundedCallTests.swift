@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import WorkflowTestKit
 
 @testable import Persistence
 
 /// A PostgreSQL call the driver lost (one that never returns, not even when cancelled)
 /// fails after its limit instead of holding its caller forever.
-@Suite("Bounded calls")
+@Suite("Bounded calls", .storeSlots, .storeSlots)
 struct BoundedCallTests {
     @Test func anAnswerWithinTheLimitIsReturned() async throws {
         #expect(try await BoundedCall.run(.seconds(5), what: { "a query" }) { 42 } == 42)

@@ -7,7 +7,7 @@ import WorkflowTestKit
 /// On PostgreSQL only `wf db migrate` changes the schema; every other command checks it
 /// and refuses a database behind or ahead of the binary, naming both versions.
 @Suite(
-    "PostgreSQL migration rule", .tags(.postgres),
+    "PostgreSQL migration rule", .storeSlots, .tags(.postgres),
     .enabled(if: StoreKind.postgresURL != nil, "WF_TEST_POSTGRES_URL is not set: PostgreSQL is not available"))
 struct PostgresMigrationRuleTests {
     static var latest: String {

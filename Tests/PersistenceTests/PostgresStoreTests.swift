@@ -6,7 +6,7 @@ import WorkflowEngine
 import WorkflowTestKit
 
 /// What needs no server: reading `WF_DATABASE` URLs, and failing fast where nothing listens.
-@Suite("PostgreSQL without a server", .tags(.postgres))
+@Suite("PostgreSQL without a server", .storeSlots, .tags(.postgres))
 struct PostgresLocationTests {
     @Test func urlWithEveryPartReadsBack() throws {
         let location = try PostgresLocation(
@@ -115,7 +115,7 @@ struct PostgresLocationTests {
 /// The PostgreSQL store against a real server (`WF_TEST_POSTGRES_URL`), each test in a
 /// schema of its own.
 @Suite(
-    "PostgreSQL store", .tags(.postgres),
+    "PostgreSQL store", .storeSlots, .tags(.postgres),
     .enabled(if: StoreKind.postgresURL != nil, "WF_TEST_POSTGRES_URL is not set: PostgreSQL is not available"))
 struct PostgresStoreTests {
     // MARK: - Connecting

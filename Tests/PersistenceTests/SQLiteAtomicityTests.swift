@@ -8,7 +8,7 @@ import WorkflowTestKit
 
 /// The step-log row and the process row of one step commit together or not at all: when
 /// the log row cannot be written, the process row keeps its old status, state and lease.
-@Suite(.tags(.sqlite))
+@Suite(.storeSlots, .tags(.sqlite))
 struct SQLiteAtomicityTests {
     @Test func commitStepWritesNothingWhenItsLogRowCannotBeWritten() async throws {
         let temporary = try await TemporaryStore(kind: .sqlite, workflows: [Fixtures.flow])

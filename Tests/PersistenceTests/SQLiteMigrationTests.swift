@@ -2,8 +2,9 @@ import Foundation
 import Persistence
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
-@Suite("SQLite migrations", .tags(.sqlite))
+@Suite("SQLite migrations", .storeSlots, .tags(.sqlite))
 struct SQLiteMigrationTests {
     @Test func migrateAppliesEveryMigrationOnceAndNothingTheSecondTime() async throws {
         let directory = try TemporaryDirectory()

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
 @testable import Persistence
 
 /// A block value read back as it was written, or refused as corrupt naming the field.
-@Suite("Stored values")
+@Suite("Stored values", .storeSlots, .storeSlots)
 struct StoredValueTests {
     @Test(arguments: [
         JSONValue.null, .string(""), .string("loc1-core"), .int(-7), .double(2.5), .bool(true), .bool(false), .array([1, "a"]),

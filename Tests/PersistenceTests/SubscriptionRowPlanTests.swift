@@ -2,11 +2,12 @@ import Foundation
 import Products
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
 @testable import Persistence
 
 /// The pure planners both stores execute: no database, only the rows they decide on.
-@Suite
+@Suite(.storeSlots)
 struct SubscriptionRowPlanTests {
     /// Ids 00000000-0000-0000-0000-00000000000N, in the order the plan asks for them.
     final class Counter {

@@ -10,7 +10,7 @@ import WorkflowTestKit
 /// Subscriptions in the SQLite store: models written into instances, values and relations
 /// and read back as they were, "used by" links, lifecycle checks, versions, plain-SQL search,
 /// the forced unlock.
-@Suite
+@Suite(.storeSlots)
 struct SubscriptionStoreTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.

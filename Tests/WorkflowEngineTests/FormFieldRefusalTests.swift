@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
 /// The problems of one field on a page named `page`, as `page.field: reason` lines.
 private func problems(_ field: FormField, _ value: JSONValue) -> [String] {
     Form(name: "page", title: "Page", fields: [field]).check([field.name: value]).problems.map(\.description)
 }
 
-@Suite("Form fields: control characters in text")
+@Suite("Form fields: control characters in text", .storeSlots, .storeSlots)
 struct TextControlCharacterTests {
     @Test func nulInATextAnswerIsRefusedNamingItsPosition() {
         // SQLite stored "a\0b" as "a"; PostgreSQL refused it with SQLSTATE 22P05.
@@ -40,7 +41,7 @@ struct TextControlCharacterTests {
     }
 }
 
-@Suite("Form fields: nothing to choose from")
+@Suite("Form fields: nothing to choose from", .storeSlots, .storeSlots)
 struct NothingToChooseTests {
     @Test func requiredChoiceWithNoChoicesSaysWhyWithADefaultReason() {
         #expect(FormField.choice("node_a", "A-side node", choices: []).nothingToChoose == "nothing to choose from for A-side node")
@@ -85,7 +86,7 @@ struct NothingToChooseTests {
     }
 }
 
-@Suite("Form fields: a wrong choice lists the choices with their labels")
+@Suite("Form fields: a wrong choice lists the choices with their labels", .storeSlots, .storeSlots)
 struct ChoiceListingTests {
     static let devices = [Choice(45, label: "loc1-core"), Choice(46, label: "loc2-core")]
 

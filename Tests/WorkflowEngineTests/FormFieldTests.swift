@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
 /// One field on a page named `page`, answered with `value` (nil: left out). Returns what the
 /// page stores for the field and its problems as `page.field: reason` lines.
@@ -17,7 +18,7 @@ private func member(_ value: JSONValue, _ path: String...) -> JSONValue? {
     path.reduce(value) { current, key in current?.objectValue?[key] }
 }
 
-@Suite("Form fields: validation of every kind")
+@Suite("Form fields: validation of every kind", .storeSlots, .storeSlots)
 struct FormFieldValidationTests {
     // MARK: text
 
@@ -281,7 +282,7 @@ struct FormFieldValidationTests {
     }
 }
 
-@Suite("Form fields: JSON Schema")
+@Suite("Form fields: JSON Schema", .storeSlots, .storeSlots)
 struct FormFieldSchemaTests {
     @Test func choiceIsOneOfConstAndTitle() {
         let node = FormField.choice("node", "Node", choices: [Choice(1, label: "rt1.lab"), Choice(2, label: "rt2.lab")])
@@ -366,7 +367,7 @@ struct FormFieldSchemaTests {
     }
 }
 
-@Suite("Form fields: stored forms")
+@Suite("Form fields: stored forms", .storeSlots, .storeSlots)
 struct FormCodingTests {
     static let everyKind = Form(
         name: "everything", title: "Every kind",

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
-@Suite("JSON values")
+@Suite("JSON values", .storeSlots, .storeSlots)
 struct JSONValueTests {
     @Test func parsingKeepsIntegersDoublesAndBooleansApart() throws {
         let value = try JSONValue.parse(

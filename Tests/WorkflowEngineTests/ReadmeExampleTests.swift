@@ -1,5 +1,6 @@
 import Testing
 import WorkflowEngine
+import WorkflowTestKit
 
 // The README's "Writing a workflow" example, word for word, so the documentation cannot rot.
 enum SayHello: Workflow {
@@ -17,7 +18,7 @@ enum SayHello: Workflow {
     }
 }
 
-@Suite("The README's example workflow")
+@Suite("The README's example workflow", .storeSlots, .storeSlots)
 struct ReadmeExampleTests {
     @Test func readmeWorkflowStartsSuspendsAndCompletes() async throws {
         let harness = try await Harness([SayHello.definition])
