@@ -6,7 +6,7 @@ import WorkflowTestKit
 
 /// A PostgreSQL call the driver lost (one that never returns, not even when cancelled)
 /// fails after its limit instead of holding its caller forever.
-@Suite("Bounded calls", .storeSlots, .storeSlots)
+@Suite("Bounded calls", .storeSlots)
 struct BoundedCallTests {
     @Test func anAnswerWithinTheLimitIsReturned() async throws {
         #expect(try await BoundedCall.run(.seconds(5), what: { "a query" }) { 42 } == 42)

@@ -5,7 +5,7 @@ import WorkflowEngine
 import WorkflowTestKit
 
 /// What the stores do with mistaken locations, read-only files and their WAL.
-@Suite("Stores against hostile and mistaken input", .storeSlots, .storeSlots)
+@Suite("Stores against hostile and mistaken input", .storeSlots)
 struct HostileInputStoreTests {
     // MARK: - Locations
 

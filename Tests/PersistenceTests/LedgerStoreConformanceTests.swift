@@ -7,7 +7,7 @@ import WorkflowTestKit
 /// What the ledger of NetBox writes needs from every store: an intent recorded only while
 /// the runner holds an unexpired lease, outcomes settled once, and created objects claimed
 /// or released by exactly one run.
-@Suite("Ledger store conformance", .storeSlots, .storeSlots)
+@Suite("Ledger store conformance", .storeSlots)
 struct LedgerStoreConformanceTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.

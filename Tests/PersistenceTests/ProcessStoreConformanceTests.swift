@@ -5,7 +5,7 @@ import WorkflowEngine
 import WorkflowTestKit
 
 /// The behaviour every `ProcessStore` must have, run against each available store.
-@Suite("ProcessStore conformance", .storeSlots, .storeSlots)
+@Suite("ProcessStore conformance", .storeSlots)
 struct ProcessStoreConformanceTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.

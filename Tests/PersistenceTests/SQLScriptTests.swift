@@ -5,7 +5,7 @@ import WorkflowTestKit
 @testable import Persistence
 
 /// Cutting a migration file into statements where PostgreSQL ends them.
-@Suite("SQL scripts", .storeSlots, .storeSlots)
+@Suite("SQL scripts", .storeSlots)
 struct SQLScriptTests {
     @Test func statementsEndAtSemicolonsOutsideQuotesAndComments() {
         let script = """

@@ -6,7 +6,7 @@ import WorkflowTestKit
 @testable import Persistence
 
 /// A block value read back as it was written, or refused as corrupt naming the field.
-@Suite("Stored values", .storeSlots, .storeSlots)
+@Suite("Stored values", .storeSlots)
 struct StoredValueTests {
     @Test(arguments: [
         JSONValue.null, .string(""), .string("loc1-core"), .int(-7), .double(2.5), .bool(true), .bool(false), .array([1, "a"]),

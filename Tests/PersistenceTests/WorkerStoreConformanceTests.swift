@@ -7,7 +7,7 @@ import WorkflowTestKit
 /// What long-running workers need from every store: claiming runnable processes (never one
 /// twice), handing a lease back, and the worker registry. Times are fixed (`Fixtures.at`),
 /// so nothing waits on the wall clock.
-@Suite("WorkerStore conformance", .storeSlots, .storeSlots)
+@Suite("WorkerStore conformance", .storeSlots)
 struct WorkerStoreConformanceTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.

@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Resuming a process after the workflow's code changed", .storeSlots, .storeSlots)
+@Suite("Resuming a process after the workflow's code changed", .storeSlots)
 struct CodeChangeTests {
     static let question = Form(title: "Confirm", fields: [.accept("confirmed", "Confirmed")])
 

@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Composition and ordering of step lists", .storeSlots, .storeSlots)
+@Suite("Composition and ordering of step lists", .storeSlots)
 struct CompositionTests {
     @Test func chainingStepsKeepsTheirOrder() {
         let list = begin >>> succeed("a") >>> succeed("b") >>> done

@@ -8,7 +8,7 @@ private func problems(_ field: FormField, _ value: JSONValue) -> [String] {
     Form(name: "page", title: "Page", fields: [field]).check([field.name: value]).problems.map(\.description)
 }
 
-@Suite("Form fields: control characters in text", .storeSlots, .storeSlots)
+@Suite("Form fields: control characters in text", .storeSlots)
 struct TextControlCharacterTests {
     @Test func nulInATextAnswerIsRefusedNamingItsPosition() {
         // SQLite stored "a\0b" as "a"; PostgreSQL refused it with SQLSTATE 22P05.
@@ -41,7 +41,7 @@ struct TextControlCharacterTests {
     }
 }
 
-@Suite("Form fields: nothing to choose from", .storeSlots, .storeSlots)
+@Suite("Form fields: nothing to choose from", .storeSlots)
 struct NothingToChooseTests {
     @Test func requiredChoiceWithNoChoicesSaysWhyWithADefaultReason() {
         #expect(FormField.choice("node_a", "A-side node", choices: []).nothingToChoose == "nothing to choose from for A-side node")
@@ -86,7 +86,7 @@ struct NothingToChooseTests {
     }
 }
 
-@Suite("Form fields: a wrong choice lists the choices with their labels", .storeSlots, .storeSlots)
+@Suite("Form fields: a wrong choice lists the choices with their labels", .storeSlots)
 struct ChoiceListingTests {
     static let devices = [Choice(45, label: "loc1-core"), Choice(46, label: "loc2-core")]
 

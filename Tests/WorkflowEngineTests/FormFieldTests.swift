@@ -18,7 +18,7 @@ private func member(_ value: JSONValue, _ path: String...) -> JSONValue? {
     path.reduce(value) { current, key in current?.objectValue?[key] }
 }
 
-@Suite("Form fields: validation of every kind", .storeSlots, .storeSlots)
+@Suite("Form fields: validation of every kind", .storeSlots)
 struct FormFieldValidationTests {
     // MARK: text
 
@@ -282,7 +282,7 @@ struct FormFieldValidationTests {
     }
 }
 
-@Suite("Form fields: JSON Schema", .storeSlots, .storeSlots)
+@Suite("Form fields: JSON Schema", .storeSlots)
 struct FormFieldSchemaTests {
     @Test func choiceIsOneOfConstAndTitle() {
         let node = FormField.choice("node", "Node", choices: [Choice(1, label: "rt1.lab"), Choice(2, label: "rt2.lab")])
@@ -367,7 +367,7 @@ struct FormFieldSchemaTests {
     }
 }
 
-@Suite("Form fields: stored forms", .storeSlots, .storeSlots)
+@Suite("Form fields: stored forms", .storeSlots)
 struct FormCodingTests {
     static let everyKind = Form(
         name: "everything", title: "Every kind",

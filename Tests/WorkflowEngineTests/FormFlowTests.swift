@@ -16,7 +16,7 @@ private func problems(_ body: () async throws -> Void) async -> [String] {
     return error?.problems.map(\.description) ?? []
 }
 
-@Suite("Form flows: computed pages, page checks, sessions", .storeSlots, .storeSlots)
+@Suite("Form flows: computed pages, page checks, sessions", .storeSlots)
 struct FormFlowTests {
     @Test func portPageListsExactlyThePortsOfTheChosenANode() async throws {
         let inventory = LabInventory()
@@ -137,7 +137,7 @@ struct FormFlowTests {
     }
 }
 
-@Suite("Form flows: starting and resuming through the engine", .storeSlots, .storeSlots)
+@Suite("Form flows: starting and resuming through the engine", .storeSlots)
 struct FormFlowEngineTests {
     @Test func startWithValidPagesStoresOneInitialInputStatePerPage() async throws {
         let inventory = LabInventory()

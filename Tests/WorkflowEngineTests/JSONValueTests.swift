@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("JSON values", .storeSlots, .storeSlots)
+@Suite("JSON values", .storeSlots)
 struct JSONValueTests {
     @Test func parsingKeepsIntegersDoublesAndBooleansApart() throws {
         let value = try JSONValue.parse(

@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Merging step results into the state", .storeSlots, .storeSlots)
+@Suite("Merging step results into the state", .storeSlots)
 struct MergeTests {
     static let initial: State = [
         "kept": 1,

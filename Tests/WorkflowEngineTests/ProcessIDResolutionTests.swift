@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Resolving a process id from a prefix", .storeSlots, .storeSlots)
+@Suite("Resolving a process id from a prefix", .storeSlots)
 struct ProcessIDResolutionTests {
     static let ids = [
         "abc11111-0000-4000-8000-000000000001",

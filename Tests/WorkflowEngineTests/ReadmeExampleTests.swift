@@ -18,7 +18,7 @@ enum SayHello: Workflow {
     }
 }
 
-@Suite("The README's example workflow", .storeSlots, .storeSlots)
+@Suite("The README's example workflow", .storeSlots)
 struct ReadmeExampleTests {
     @Test func readmeWorkflowStartsSuspendsAndCompletes() async throws {
         let harness = try await Harness([SayHello.definition])

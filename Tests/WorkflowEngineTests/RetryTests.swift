@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Retry of a failed step", .storeSlots, .storeSlots)
+@Suite("Retry of a failed step", .storeSlots)
 struct RetryTests {
     @Test func retryRerunsTheFailedStepWithTheStateFromBeforeIt() async throws {
         let seen = Recorder<State>()

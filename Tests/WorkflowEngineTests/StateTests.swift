@@ -12,7 +12,7 @@ private let nodeID = StateKey<Int>("node_id")
 private let hostname = StateKey<String>("hostname")
 private let port = StateKey<Port>("port")
 
-@Suite("State: typed access", .storeSlots, .storeSlots)
+@Suite("State: typed access", .storeSlots)
 struct StateTests {
     @Test func typedKeysReadBackWhatWasStored() throws {
         var state = State()

@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Suspend for input, then resume", .storeSlots, .storeSlots)
+@Suite("Suspend for input, then resume", .storeSlots)
 struct SuspendResumeTests {
     static let initialForm = Form(title: "Order", fields: [.text("customer", "Customer"), .integer("priority", "Priority", default: 3)])
     static let question = Form(

@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Transient failures: waiting, retried by the timer", .storeSlots, .storeSlots)
+@Suite("Transient failures: waiting, retried by the timer", .storeSlots)
 struct TransientFailureTests {
     static let policy = RetryPolicy(maxAttempts: 3, initialDelay: .seconds(10), multiplier: 2, maxDelay: .seconds(600))
 
