@@ -75,15 +75,7 @@ struct PostgresRestartTests {
             throw error
         }
         let drained = Date()
-        var problems: [String] = []
-        for id in batch {
-            let steps = try await store.steps(of: id)
-            let successes = Dictionary(grouping: steps.filter { $0.status == .success }, by: \.key).mapValues(\.count)
-            for number in 1...5 where successes[StepKey("check_\(number)")] != 1 {
-                problems.append("\(id): check_\(number) succeeded \(successes[StepKey("check_\(number)")] ?? 0) times")
-            }
-        }
-        #expect(problems.isEmpty, "\(problems.prefix(10))")
+        try await expectEveryStepSucceededOnce(batch, in: store)
         let held = try await store.workers().flatMap(\.holding)
         #expect(held.isEmpty, "no live worker holds a lease once all completed: \(held)")
 

@@ -96,18 +96,4 @@ struct ScaleOutTests {
             return done == wanted.count || !failed.isEmpty ? true : nil
         }
     }
-
-    /// Exactly one success row for each of the five steps, and each process completed.
-    private func expectEveryStepSucceededOnce(_ ids: [ProcessID], in store: PostgresStore) async throws {
-        var problems: [String] = []
-        for id in ids {
-            let steps = try await store.steps(of: id)
-            let successes = Dictionary(grouping: steps.filter { $0.status == .success }, by: \.key).mapValues(\.count)
-            for number in 1...5 where successes[StepKey("check_\(number)")] != 1 {
-                problems.append("\(id): check_\(number) succeeded \(successes[StepKey("check_\(number)")] ?? 0) times")
-            }
-            if try await store.process(id)?.status != .completed { problems.append("\(id) did not complete") }
-        }
-        #expect(problems.isEmpty, "\(problems.prefix(10))")
-    }
 }
