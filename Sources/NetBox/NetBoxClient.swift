@@ -103,15 +103,19 @@ public final class NetBoxClient: Sendable {
         }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
+        let call = NetBoxCallMetrics(method: method, path: url.path)
         do {
             response = try await http.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
         } catch let error as NetBoxError {
+            call.finish(status: nil)
             throw error
         } catch {
+            call.finish(status: nil)
             throw Self.transportError(error, method: method, url: url, configuration: configuration)
         }
         let status = Int(response.status.code)
+        call.finish(status: status)
         let data = Data(buffer: bytes)
         if (200..<300).contains(status) { return data }
         logger.debug("NetBox error", metadata: ["http.status": "\(status)", "http.path": "\(url.path)"])

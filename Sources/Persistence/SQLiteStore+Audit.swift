@@ -49,11 +49,15 @@ extension SQLiteStore {
                         SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
                         FROM subscription_events e
                         WHERE (? IS NULL OR e.created_by = ?) AND (? IS NULL OR e.created_at >= ?) AND ? IS NULL
+                        UNION ALL
+                        SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status || ' ' || r.reason, NULL
+                        FROM access_refusals r
+                        WHERE (? IS NULL OR r.user_name = ?) AND (? IS NULL OR r.at >= ?) AND ? IS NULL
                     ) ORDER BY time LIMIT ?
                     """,
                 arguments: [
                     filter.user, filter.user, since, since, filter.workflow, filter.workflow, filter.user, filter.user, since, since,
-                    filter.workflow, filter.limit,
+                    filter.workflow, filter.user, filter.user, since, since, filter.workflow, filter.limit,
                 ])
             return rows.map { row in
                 let process: String? = row["process_id"]

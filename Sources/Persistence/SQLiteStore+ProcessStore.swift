@@ -51,11 +51,13 @@ extension SQLiteStore: ProcessStore {
             }
             for input in inputs { try Self.insert(input, db) }
             try Self.takeLocks(locks, for: process.processID, now: process.startedAt, db)
+            try Self.insert([.created(process)], db)
         }
     }
 
     public func acquire(_ request: LeaseRequest) async throws -> ProcessRecord? {
         try await pool.write { db -> ProcessRecord? in
+            let previous = try Self.storedStatus(request.processID, db)
             let statuses = request.from.map(\.rawValue).sorted()
             var sql = """
                 UPDATE processes SET last_status = 'running', lease_owner = ?, lease_expires_at = ?, last_modified_at = ?,
@@ -77,7 +79,9 @@ extension SQLiteStore: ProcessStore {
             guard db.changesCount == 1 else { return nil }
             if let log = request.log { try Self.insert(log, db) }
             if let input = request.input { try Self.insert(input, db) }
-            return try Self.fetchProcess(request.processID, db)
+            let claimed = try Self.fetchProcess(request.processID, db)
+            try Self.insert(EventDraft.acquired(request, previous: previous, workflow: claimed?.workflowName), db)
+            return claimed
         }
     }
 
@@ -97,7 +101,7 @@ extension SQLiteStore: ProcessStore {
                 // The process runs on: append the row, fenced by the lease (one page written).
                 try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
                 guard db.changesCount == 1 else { throw commit.leaseLost }
-                try saveSubscriptions(of: commit, db)
+                try Self.insert(EventDraft.commit(commit, versions: try saveSubscriptions(of: commit, db)), db)
                 return
             }
             // The process stops: the process row takes the outcome and the lease is released.
@@ -114,16 +118,17 @@ extension SQLiteStore: ProcessStore {
             ])
             guard db.changesCount == 1 else { throw commit.leaseLost }
             try Self.insert(commit.step, stateText: stateText, db)
-            try saveSubscriptions(of: commit, db)
+            let versions = try saveSubscriptions(of: commit, db)
             if commit.status.isFinal {
                 try Self.releaseLocks(of: commit.step.processID, completed: commit.status == .completed, db)
             }
+            try Self.insert(EventDraft.commit(commit, versions: versions), db)
         }
     }
 
-    /// The subscriptions a step saved, in the step's own transaction.
-    private func saveSubscriptions(of commit: StepCommit, _ db: Database) throws {
-        for write in commit.subscriptions {
+    /// The subscriptions a step saved, in the step's own transaction; returns the versions' events.
+    private func saveSubscriptions(of commit: StepCommit, _ db: Database) throws -> [EventDraft] {
+        try commit.subscriptions.compactMap { write in
             try Self.save(
                 write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, db)
         }
@@ -131,6 +136,7 @@ extension SQLiteStore: ProcessStore {
 
     public func abort(_ processID: ProcessID, reason: String, log: StepRecord) async throws -> ProcessRecord? {
         try await pool.write { db -> ProcessRecord? in
+            let previous = try Self.storedStatus(processID, db)
             try db.execute(
                 sql: """
                     UPDATE processes SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
@@ -147,7 +153,9 @@ extension SQLiteStore: ProcessStore {
             guard db.changesCount == 1 else { return nil }
             try Self.insert(log, db)
             try Self.releaseLocks(of: processID, completed: false, db)
-            return try Self.fetchProcess(processID, db)
+            let aborted = try Self.fetchProcess(processID, db)
+            try Self.insert(EventDraft.aborted(log, reason: reason, previous: previous, workflow: aborted?.workflowName), db)
+            return aborted
         }
     }
 
@@ -189,10 +197,27 @@ extension SQLiteStore: ProcessStore {
                 conditions.append("p.last_status = 'suspended' AND json_extract(p.form, '$.assignee') = ?")
                 arguments += [assignee]
             }
+            if let user = filter.createdBy {
+                conditions.append("p.created_by = ?")
+                arguments += [user]
+            }
+            if let subscription = filter.subscriptionID {
+                conditions.append("p.process_id IN (SELECT process_id FROM processes_subscriptions WHERE subscription_id = ?)")
+                arguments += [subscription.uuidString.lowercased()]
+            }
+            if let after = filter.startedAfter {
+                conditions.append("p.started_at >= ?")
+                arguments += [SQLiteTime.text(after)]
+            }
+            if let before = filter.startedBefore {
+                conditions.append("p.started_at < ?")
+                arguments += [SQLiteTime.text(before)]
+            }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            arguments += [filter.limit]
+            let order = filter.oldestFirst ? "ASC" : "DESC"
+            arguments += [filter.limit, filter.offset]
             return try Row.fetchAll(
-                db, sql: Self.selectProcess + whereClause + " ORDER BY p.started_at DESC, p.process_id LIMIT ?", arguments: arguments
+                db, sql: Self.selectProcess + whereClause + " ORDER BY p.started_at \(order), p.process_id LIMIT ? OFFSET ?", arguments: arguments
             )
             .map(Self.processRecord)
         }

@@ -5,8 +5,12 @@ import WorkflowEngine
 /// Writing a subscription model into instances, values and relations, and reading it back.
 extension SQLiteStore {
     /// Saves `write` in the current transaction: the subscription row, its block instances,
-    /// their values and relations, and a new version when anything changed.
-    static func save(_ write: SubscriptionWrite, processID: ProcessID?, step: StepKey?, user: String, now: Date, _ db: Database) throws {
+    /// their values and relations, and a new version when anything changed. Returns the
+    /// event of that version, for the caller to write with the transaction's others.
+    @discardableResult
+    static func save(_ write: SubscriptionWrite, processID: ProcessID?, step: StepKey?, user: String, now: Date, _ db: Database) throws
+        -> EventDraft?
+    {
         let model = write.model
         let product = write.product
         let key = model.subscriptionID.uuidString.lowercased()
@@ -54,14 +58,19 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM subscription_instances WHERE subscription_instance_id = ?", arguments: [gone])
         }
         // The version: the model as now stored (read back, so it is exactly what a load gives).
-        guard let stored = try loadSubscription(key, db) else { return }
+        guard let stored = try loadSubscription(key, db) else { return nil }
         let previous = try String.fetchOne(
             db, sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? ORDER BY version DESC LIMIT 1", arguments: [key]
         ).map { try JSONValue.parse($0) }
+        var event: EventDraft?
         if let changes = SubscriptionRowPlan.versionChanges(previous: previous, stored: stored.json) {
             let version =
                 try Int.fetchOne(
                     db, sql: "SELECT COALESCE(MAX(version), 0) + 1 FROM subscription_versions WHERE subscription_id = ?", arguments: [key]) ?? 1
+            let held =
+                try processID != nil
+                || String.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) != nil
+            event = .version(version, of: stored, held: held, processID: processID, step: step, user: user, at: now)
             try db.execute(
                 sql: """
                     INSERT INTO subscription_versions (subscription_id, version, process_id, step_name, created_by, created_at, model, diff)
@@ -73,6 +82,7 @@ extension SQLiteStore {
                 ])
         }
         if let processID { try link(processID, key, now: now, db) }
+        return event
     }
 
     /// Refuses a save that would give a live subscription a unique root value (a Node's

@@ -5,7 +5,8 @@ import WorkflowEngine
 extension SQLiteStore: SubscriptionStore {
     public func saveSubscription(_ write: SubscriptionWrite, user: String, now: Date) async throws {
         try await pool.write { db in
-            try Self.save(write, processID: nil, step: nil, user: user, now: now, db)
+            let version = try Self.save(write, processID: nil, step: nil, user: user, now: now, db)
+            try Self.insert(version.map { [$0] } ?? [], db)
         }
     }
 
@@ -139,6 +140,8 @@ extension SQLiteStore: SubscriptionStore {
             try db.execute(
                 sql: "INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail) VALUES (?, 'force_unlock', ?, ?, ?)",
                 arguments: [key, user, SQLiteTime.text(now), "lock of process \(holder ?? "none") released: \(reason)"])
+            let insync = try Bool.fetchOne(db, sql: "SELECT insync FROM subscriptions WHERE subscription_id = ?", arguments: [key]) ?? false
+            try Self.insert([.subscriptionChange("force_unlock", of: id, insync: insync, user: user, at: now)], db)
             return holder.flatMap(ProcessID.init)
         }
     }
@@ -158,6 +161,7 @@ extension SQLiteStore: SubscriptionStore {
             try db.execute(
                 sql: "INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail) VALUES (?, ?, ?, ?, ?)",
                 arguments: [key, SubscriptionEvent.setInSync, user, SQLiteTime.text(now), "set in sync: \(reason)"])
+            try Self.insert([.subscriptionChange(SubscriptionEvent.setInSync, of: id, insync: true, user: user, at: now)], db)
         }
     }
 

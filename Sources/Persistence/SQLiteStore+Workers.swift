@@ -27,6 +27,7 @@ extension SQLiteStore: WorkerStore {
                 }
                 claimed.append(ClaimedProcess(process: process, previousStatus: previous))
             }
+            try Self.insert(claimed.flatMap { EventDraft.claimed($0.process, previous: $0.previousStatus, owner: owner, at: now) }, db)
             return claimed
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 extension Engine {
     /// Runs `process` (already owned by this runner) from the step at `start` until it
@@ -201,6 +202,10 @@ extension Engine {
             }
         }
         let finished = environment.now()
+        Timer(
+            label: "wf_step_duration_seconds", dimensions: [("workflow", workflow.name), ("step", step.key.rawValue), ("result", result.metricName)],
+            preferredDisplayUnit: .seconds
+        ).recordSeconds(max(0, finished.timeIntervalSince(started)))
         var row = StepRecord(
             stepID: execution, processID: process.processID, key: step.key, status: .success, state: process.state,
             createdBy: user, startedAt: started, completedAt: finished, attempt: attempt, errorType: errorType, details: details)

@@ -208,12 +208,32 @@ public struct ProcessFilter: Sendable {
     public var limit: Int
     /// Only suspended processes whose form waits for this user or team (`Form.assignee`).
     public var waitingFor: String?
+    /// Only processes this user started.
+    public var createdBy: String?
+    /// Only processes that worked on this subscription.
+    public var subscriptionID: UUID?
+    /// Only processes started at or after this time, and before that one.
+    public var startedAfter: Date?
+    public var startedBefore: Date?
+    /// Skips this many, for paging.
+    public var offset: Int
+    /// Oldest first instead of newest first.
+    public var oldestFirst: Bool
 
-    public init(statuses: Set<ProcessStatus> = [], workflow: WorkflowName? = nil, limit: Int = 50, waitingFor: String? = nil) {
+    public init(
+        statuses: Set<ProcessStatus> = [], workflow: WorkflowName? = nil, limit: Int = 50, waitingFor: String? = nil, createdBy: String? = nil,
+        subscriptionID: UUID? = nil, startedAfter: Date? = nil, startedBefore: Date? = nil, offset: Int = 0, oldestFirst: Bool = false
+    ) {
         self.statuses = statuses
         self.workflow = workflow
         self.limit = limit
         self.waitingFor = waitingFor
+        self.createdBy = createdBy
+        self.subscriptionID = subscriptionID
+        self.startedAfter = startedAfter
+        self.startedBefore = startedBefore
+        self.offset = offset
+        self.oldestFirst = oldestFirst
     }
 }
 

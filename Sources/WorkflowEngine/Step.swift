@@ -36,6 +36,20 @@ public enum StepResult: Sendable {
     case complete(State)
 
     public static var success: StepResult { .success(State()) }
+
+    /// The result's kind, as the step duration metric labels it.
+    var metricName: String {
+        switch self {
+        case .success: "success"
+        case .skipped: "skipped"
+        case .suspend: "suspend"
+        case .waiting: "waiting"
+        case .failed: "failed"
+        case .inconsistent: "inconsistent"
+        case .abort: "abort"
+        case .complete: "complete"
+        }
+    }
 }
 
 /// How often and how patiently a step is retried after a transient failure.

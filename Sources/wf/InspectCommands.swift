@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Persistence
 import WorkflowEngine
 
 struct Processes: AsyncParsableCommand {
@@ -54,7 +55,7 @@ struct Processes: AsyncParsableCommand {
 
 struct ProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "process", abstract: "Inspect one process.", subcommands: [Show.self])
+        commandName: "process", abstract: "Inspect one process, or follow it live.", subcommands: [Show.self, Watch.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,38 +77,38 @@ struct ProcessCommand: AsyncParsableCommand {
 
 /// The full view of one process, for `wf process show` and `wf demo`.
 enum ProcessView {
+    /// What `show` reads of one process.
+    struct Loaded {
+        var record: ProcessRecord
+        var currentVersion: String?
+        var changes: [(StepRecord, Rendering.Change)]
+        var ledger: (bySteps: [UUID: [LedgerEntry]], uncommitted: [[LedgerEntry]])
+        var inputs: [InputStateRecord]
+
+        static func load(_ id: ProcessID, store: any WorkflowStore, registry: WorkflowRegistry) async throws -> Loaded? {
+            guard let record = try await store.process(id) else { return nil }
+            let steps = try await store.steps(of: id)
+            let inputs = try await store.inputStates(of: id)
+            var initial = inputs.first { $0.kind == .initialState }?.input ?? State()
+            for key in State.reservedKeys { initial[raw: key] = record.state[raw: key] ?? steps.first?.state[raw: key] }
+            return Loaded(
+                record: record, currentVersion: registry[record.workflowName]?.version, changes: Rendering.stepChanges(steps, initial: initial),
+                ledger: LedgerView.split(try await store.ledger(LedgerQuery(processID: id)), steps: steps), inputs: inputs)
+        }
+    }
+
     static func show(_ id: ProcessID, runtime: Runtime, json: Bool) async throws {
-        guard let record = try await runtime.store.process(id) else { throw CLIError("process \(id) does not exist") }
-        let steps = try await runtime.store.steps(of: id)
-        let inputs = try await runtime.store.inputStates(of: id)
-        let currentVersion = runtime.engine.registry[record.workflowName]?.version
-        var initial = inputs.first { $0.kind == .initialState }?.input ?? State()
-        for key in State.reservedKeys { initial[raw: key] = record.state[raw: key] ?? steps.first?.state[raw: key] }
-        let changes = Rendering.stepChanges(steps, initial: initial)
-        let ledger = LedgerView.split(try await runtime.store.ledger(LedgerQuery(processID: id)), steps: steps)
         if json {
-            guard case .object(var object) = Rendering.process(record, currentVersion: currentVersion) else { return }
-            object["state"] = record.state.json
-            object["form"] = Rendering.form(record.form)
-            object["form_schema"] = record.form?.jsonSchema ?? .null
-            object["steps"] = .array(
-                changes.map { step, change in
-                    guard case .object(var object) = Rendering.step(step, change: change) else { return .null }
-                    object["netbox_changes"] = .array((ledger.bySteps[step.stepID] ?? []).map(LedgerView.json))
-                    return .object(object)
-                })
-            object["uncommitted_netbox_changes"] = .array(ledger.uncommitted.joined().map(LedgerView.json))
-            object["input_states"] = .array(
-                inputs.map { input in
-                    .object([
-                        "input_type": .string(input.kind.rawValue), "input_state": input.input.json,
-                        "created_by": .string(input.createdBy), "input_time": Rendering.timestamp(input.inputTime),
-                    ])
-                })
-            JSONValue.object(object).printJSON()
+            guard let object = try await ResourceJSON.process(id, store: runtime.store, registry: runtime.engine.registry) else {
+                throw CLIError("process \(id) does not exist")
+            }
+            object.printJSON()
             return
         }
-        printText(record, currentVersion: currentVersion, changes: changes, ledger: ledger, inputs: inputs)
+        guard let view = try await Loaded.load(id, store: runtime.store, registry: runtime.engine.registry) else {
+            throw CLIError("process \(id) does not exist")
+        }
+        printText(view.record, currentVersion: view.currentVersion, changes: view.changes, ledger: view.ledger, inputs: view.inputs)
     }
 
     private static func printText(
@@ -194,17 +195,7 @@ struct Workflows: AsyncParsableCommand {
             let runtime = try await Runtime.open(database)
             let workflows = runtime.engine.registry.workflows
             if output.json {
-                JSONValue.array(
-                    workflows.map { workflow in
-                        .object([
-                            "name": .string(workflow.name), "target": .string(workflow.target.rawValue),
-                            "description": .string(workflow.description), "version": .string(workflow.version),
-                            "steps": .array(workflow.steps.keys.map { .string($0.rawValue) }),
-                            "initial_form_pages": .array(
-                                (workflow.initialForm?.pages ?? []).map { .object(["name": .string($0.name), "title": .string($0.title)]) }),
-                        ])
-                    }
-                ).printJSON()
+                JSONValue.array(workflows.map(ResourceJSON.workflow)).printJSON()
                 return 0
             }
             print(

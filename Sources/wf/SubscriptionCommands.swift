@@ -13,16 +13,7 @@ struct ProductsCommand: AsyncParsableCommand {
             let runtime = try await Runtime.open(database)
             let rows = try await runtime.store.productRows()
             if output.json {
-                JSONValue.array(
-                    rows.map { row in
-                        .object([
-                            "name": .string(row.name), "product_type": .string(row.type), "description": .string(row.description),
-                            "tag": .string(row.tag), "status": .string(row.status),
-                            "fixed_inputs": .object(row.fixedInputs.mapValues(JSONValue.string)), "subscriptions": .int(row.subscriptionCount),
-                            "root_block": runtime.engine.products[row.name].map { .string($0.root.name) } ?? .null,
-                        ])
-                    }
-                ).printJSON()
+                JSONValue.array(rows.map { ResourceJSON.product($0, engine: runtime.engine) }).printJSON()
                 return 0
             }
             print(
@@ -120,12 +111,7 @@ struct SubscriptionCommand: AsyncParsableCommand {
                 let summary = try await runtime.store.subscriptions(SubscriptionFilter(limit: 1, id: id)).first
                 let users = try await runtime.store.usedBy(id)
                 if output.json {
-                    guard case .object(var object) = model.json else { return 0 }
-                    object["locked_by"] = summary?.lockedBy.map { .string($0.description) } ?? .null
-                    object["in_use_by"] = .array(users.map { .string($0.subscriptionID.uuidString.lowercased()) })
-                    // A past view says so: the model as it was then, not as it is.
-                    object["as_of"] = time.map { .string(Rendering.shortTime($0)) } ?? .null
-                    JSONValue.object(object).printJSON()
+                    ResourceJSON.subscription(model, summary: summary, usedBy: users, at: time).printJSON()
                     return 0
                 }
                 SubscriptionView.printModel(model, lockedBy: time == nil ? summary?.lockedBy : nil, usedBy: time == nil ? users : [], at: time)
@@ -252,16 +238,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let entries = try await runtime.store.audit(AuditFilter(user: user, since: sinceTime, workflow: workflow, limit: limit))
             if output.json {
-                JSONValue.array(
-                    entries.map { entry in
-                        .object([
-                            "time": Rendering.timestamp(entry.time), "user": .string(entry.user),
-                            "workflow": entry.workflow.map(JSONValue.string) ?? .null,
-                            "process_id": entry.processID.map { .string($0.description) } ?? .null, "action": .string(entry.action),
-                            "status": .string(entry.status), "subscription_versions": .array(entry.versions.map(JSONValue.string)),
-                        ])
-                    }
-                ).printJSON()
+                JSONValue.array(entries.map(ResourceJSON.audit)).printJSON()
                 return 0
             }
             guard !entries.isEmpty else {

@@ -44,13 +44,18 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// Runs the store's services (PostgreSQL: the pool, the LISTEN loop) and the worker in one
-    /// `ServiceGroup` until SIGTERM or SIGINT: the worker drains first, then the listener and
-    /// the pool stop; after `grace` the steps still running are cancelled.
-    private static func runUntilStopped(_ worker: Worker, beside storeServices: [any Service], grace: Duration) async -> (any Error)? {
+    /// `ServiceGroup` until SIGTERM or SIGINT: the services in `front` (`wf serve`'s HTTP
+    /// server) stop first, then the worker drains, then the listener and the pool stop; after
+    /// `grace` the steps still running are cancelled.
+    static func runUntilStopped(_ worker: Worker, beside storeServices: [any Service], front: [any Service] = [], grace: Duration) async
+        -> (any Error)?
+    {
         let logger = Logger(label: "wf.worker")
+        // A group stops its services in the reverse of this order.
         let services =
             storeServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             + [.init(service: AnnouncedStop(worker), successTerminationBehavior: .gracefullyShutdownGroup)]
+            + front.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = grace
         let group = ServiceGroup(configuration: configuration)
@@ -93,7 +98,7 @@ struct WorkerCommand: AsyncParsableCommand {
         Foundation.exit(0)
     }
 
-    private static func printStopped(_ worker: Worker) {
+    static func printStopped(_ worker: Worker) {
         let outcomes = worker.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
         print("worker \(worker.workerID) stopped; processes it ran stopped as: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: ", "))")
     }

@@ -24,6 +24,11 @@ extension PostgresStore {
                 FROM subscription_events e
                 WHERE (\(filter.user)::text IS NULL OR e.created_by = \(filter.user))
                     AND (\(since)::timestamptz IS NULL OR e.created_at >= \(since)) AND \(filter.workflow)::text IS NULL
+                UNION ALL
+                SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status::text || ' ' || r.reason, NULL
+                FROM access_refusals r
+                WHERE (\(filter.user)::text IS NULL OR r.user_name = \(filter.user))
+                    AND (\(since)::timestamptz IS NULL OR r.at >= \(since)) AND \(filter.workflow)::text IS NULL
             ) AS entries ORDER BY time LIMIT \(filter.limit)
             """
         ).map { row in

@@ -49,24 +49,27 @@ extension CountedStatement {
     func decodeRow(_ row: PostgresRow) throws {}
 }
 
-/// A step's log row while the process runs on, fenced by the lease. `FOR SHARE`: an abort
-/// that has updated the process row but not committed yet makes this wait, then see
-/// `aborted` and write nothing.
+/// A step's log row while the process runs on, fenced by the lease, and its events
+/// (`$15`…`$17`, see `PostgresStore.appendStepEvents`). `FOR SHARE`: an abort that has
+/// updated the process row but not committed yet makes this wait, then see `aborted` and
+/// write nothing.
 struct FencedStepInsert: CountedStatement {
     static let name = "wf_fenced_step_insert"
-    static let sql =
-        PostgresStore.insertStepSelect
-        + " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running' FOR SHARE)"
-        + " RETURNING 1"
-    static let bindingDataTypes = PostgresStore.stepBindingTypes + [.text]
+    static let sql = [
+        "WITH step AS (", PostgresStore.insertStepSelect,
+        " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running' FOR SHARE)",
+        " RETURNING process_id), ", PostgresStore.stepEventsSQL(at: 8, kinds: 15, data: 16), " ", PostgresStore.notifySQL(channel: 17, from: "step"),
+    ].joined()
+    static let bindingDataTypes = PostgresStore.stepBindingTypes + [.text, .textArray, .textArray, .text]
     let binds: PostgresBindings
 }
 
 /// The step that stops a process: the process row takes the outcome and gives up the lease,
-/// a final status releases the subscription locks, and the log row is written, in one statement.
+/// a final status releases the subscription locks, and the log row and its events (`$21`…`$23`)
+/// are written, in one statement.
 struct StoppingStepCommit: CountedStatement {
     static let name = "wf_stopping_step_commit"
-    static let sql =
+    static let sql = [
         """
         WITH stopped AS (
             UPDATE processes SET last_status = $15, last_step = $3, state = $5::jsonb, form = $16::jsonb, failed_reason = $17,
@@ -76,13 +79,18 @@ struct StoppingStepCommit: CountedStatement {
         ), unlocked AS (
             UPDATE subscriptions SET locked_by = NULL, insync = CASE WHEN $20 THEN true ELSE insync END
             WHERE $19 AND locked_by IN (SELECT process_id FROM stopped)
-        )
-        """ + PostgresStore.insertStepSelect + " FROM stopped RETURNING 1"
-    static let bindingDataTypes = PostgresStore.stepBindingTypes + [.text, .text, .text, .text, .timestamptz, .bool, .bool]
+        ), step AS (
+        """,
+        PostgresStore.insertStepSelect, " FROM stopped RETURNING process_id), ", PostgresStore.stepEventsSQL(at: 8, kinds: 21, data: 22), " ",
+        PostgresStore.notifySQL(channel: 23, from: "step"),
+    ].joined()
+    static let bindingDataTypes =
+        PostgresStore.stepBindingTypes + [.text, .text, .text, .text, .timestamptz, .bool, .bool, .textArray, .textArray, .text]
     let binds: PostgresBindings
 }
 
-/// A new process with its inputs, and the wake-up for workers when it is enqueued.
+/// A new process with its inputs and its event (`$22`, notified on `$23`), and the wake-up
+/// for workers when it is enqueued.
 struct ProcessInsert: CountedStatement {
     static let name = "wf_process_insert"
     static let sql = """
@@ -96,12 +104,14 @@ struct ProcessInsert: CountedStatement {
             SELECT inserted.process_id, i.n, gen_random_uuid(), i.state::jsonb, i.kind, i.created_by, NULLIF(i.page, ''), to_timestamp(i.at)
             FROM inserted, unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::float8[])
                 WITH ORDINALITY AS i (state, kind, created_by, page, at, n)
+        ), logged AS (
+            INSERT INTO events (at, kind, process_id, data) SELECT $10, 'process_created', inserted.process_id, $22::jsonb FROM inserted
         )
-        SELECT CASE WHEN $21 = '' THEN NULL ELSE pg_notify($21, '') END AS notified FROM inserted
+        SELECT CASE WHEN $21 = '' THEN NULL ELSE pg_notify($21, '') END AS notified, pg_notify($23, '') AS logged FROM inserted
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .uuid, .text, .text, .text, .text, .text, .text, .text, .bool, .timestamptz, .timestamptz, .text, .timestamptz, .timestamptz, .text,
-        .textArray, .textArray, .textArray, .textArray, .float8Array, .text,
+        .textArray, .textArray, .textArray, .textArray, .float8Array, .text, .text, .text,
     ]
     let binds: PostgresBindings
 }

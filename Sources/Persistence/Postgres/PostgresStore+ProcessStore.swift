@@ -26,8 +26,8 @@ extension PostgresStore: ProcessStore {
         }
     }
 
-    /// One statement when no subscription is locked (the process row, its inputs and the
-    /// wake-up for workers); a transaction otherwise.
+    /// One statement when no subscription is locked (the process row, its inputs, its event
+    /// and the wake-ups); a transaction otherwise.
     public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock]) async throws {
         var binds = PostgresBindings(capacity: 24)
         binds.append(process.processID.uuid)
@@ -52,6 +52,8 @@ extension PostgresStore: ProcessStore {
         binds.append(inputs.map { $0.inputTime.milliseconds.timeIntervalSince1970 })
         // A created process is work for the workers: wake them when this commits.
         binds.append(process.status == .created ? workChannel : "")
+        binds.append(EventDraft.created(process).data.jsonText)
+        binds.append(eventChannel)
         let statement = ProcessInsert(binds: binds)
         let unknownWorkflow = PersistenceError(
             .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(location)", database: location.description)
@@ -68,20 +70,26 @@ extension PostgresStore: ProcessStore {
     public func acquire(_ request: LeaseRequest) async throws -> ProcessRecord? {
         try await transaction { tx -> ProcessRecord? in
             let statuses = request.from.map(\.rawValue).sorted()
+            // `old`, locked first, is the row as it was: its status is the one the event names.
             let updated = try await tx.rows(
                 """
-                UPDATE processes SET last_status = 'running', lease_owner = \(request.owner), lease_expires_at = \(request.leaseExpiresAt.milliseconds),
-                    last_modified_at = \(request.now.milliseconds), state = COALESCE(\(request.state?.json.jsonText)::jsonb, state), form = NULL,
+                UPDATE processes p SET last_status = 'running', lease_owner = \(request.owner), lease_expires_at = \(request.leaseExpiresAt.milliseconds),
+                    last_modified_at = \(request.now.milliseconds), state = COALESCE(\(request.state?.json.jsonText)::jsonb, p.state), form = NULL,
                     failed_reason = NULL, next_retry_at = NULL
-                WHERE process_id = \(request.processID.uuid) AND last_status = ANY(\(statuses))
-                    AND (lease_owner IS NULL OR lease_expires_at < \(request.now.milliseconds))
-                    AND (\(request.dueBy?.milliseconds)::timestamptz IS NULL OR next_retry_at <= \(request.dueBy?.milliseconds))
-                RETURNING 1
+                FROM (SELECT process_id, last_status FROM processes WHERE process_id = \(request.processID.uuid) FOR UPDATE) AS old
+                WHERE p.process_id = old.process_id AND p.last_status = ANY(\(statuses))
+                    AND (p.lease_owner IS NULL OR p.lease_expires_at < \(request.now.milliseconds))
+                    AND (\(request.dueBy?.milliseconds)::timestamptz IS NULL OR p.next_retry_at <= \(request.dueBy?.milliseconds))
+                RETURNING old.last_status AS previous_status
                 """)
-            guard updated.count == 1 else { return nil }
+            guard let row = updated.first, updated.count == 1 else { return nil }
+            let previous = ProcessStatus(rawValue: try row.string("previous_status"))
             if let log = request.log { try await Self.insert(log, tx) }
             if let input = request.input { try await Self.insert(input, tx) }
-            return try await Self.fetchProcess(request.processID, tx)
+            let claimed = try await Self.fetchProcess(request.processID, tx)
+            try await Self.insert(
+                EventDraft.acquired(request, previous: previous, workflow: claimed?.workflowName), channel: self.eventChannel, tx)
+            return claimed
         }
     }
 
@@ -95,7 +103,8 @@ extension PostgresStore: ProcessStore {
 
     /// One statement when the step saved no subscription: while the process runs on, the log
     /// row fenced by the lease; when it stops, the process row, the lock release and the log
-    /// row together. With subscriptions, the same statement and the saves in one transaction.
+    /// row together; and their events. With subscriptions, the same statement and the saves
+    /// in one transaction, and the events (versions included) after them.
     public func commitStep(_ commit: StepCommit) async throws {
         let stateText = commit.state.json.jsonText
         var binds = Self.stepBindings(commit.step, stateText: stateText)
@@ -109,6 +118,9 @@ extension PostgresStore: ProcessStore {
             binds.append(commit.status.isFinal)
             binds.append(commit.status == .completed)
         }
+        // With subscriptions, the events wait for the versions the saves make.
+        let saves = !commit.subscriptions.isEmpty
+        Self.appendStepEvents(saves ? [] : EventDraft.commit(commit), channel: eventChannel, to: &binds)
         let bound = binds
         @Sendable func write(_ tx: PostgresTransaction?) async throws -> Int {
             switch (running, tx) {
@@ -118,36 +130,47 @@ extension PostgresStore: ProcessStore {
             case (false, nil): try await execute(StoppingStepCommit(binds: bound))
             }
         }
-        if commit.subscriptions.isEmpty {
+        if !saves {
             guard try await write(nil) == 1 else { throw commit.leaseLost }
             return
         }
         try await transaction { tx in
             guard try await write(tx) == 1 else { throw commit.leaseLost }
+            var versions: [EventDraft] = []
             for write in commit.subscriptions {
-                try await Self.save(
+                if let version = try await Self.save(
                     write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)
+                {
+                    versions.append(version)
+                }
             }
+            try await Self.insert(EventDraft.commit(commit, versions: versions), channel: self.eventChannel, tx)
         }
     }
 
     public func abort(_ processID: ProcessID, reason: String, log: StepRecord) async throws -> ProcessRecord? {
         try await transaction { tx -> ProcessRecord? in
+            // `old`, locked first, is the row as it was: its status is the one the event names.
             let updated = try await tx.rows(
                 """
-                UPDATE processes SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
+                UPDATE processes p SET last_status = 'aborted', lease_owner = NULL, lease_expires_at = NULL, next_retry_at = NULL,
                     form = NULL, failed_reason = \(reason), last_modified_at = \(log.completedAt.milliseconds),
                     last_step = COALESCE(
-                        (SELECT s.name FROM process_steps s WHERE s.process_id = processes.process_id ORDER BY s.seq DESC LIMIT 1), last_step),
+                        (SELECT s.name FROM process_steps s WHERE s.process_id = p.process_id ORDER BY s.seq DESC LIMIT 1), p.last_step),
                     state = COALESCE(
-                        (SELECT s.state FROM process_steps s WHERE s.process_id = processes.process_id ORDER BY s.seq DESC LIMIT 1), state)
-                WHERE process_id = \(processID.uuid) AND last_status NOT IN ('completed', 'aborted')
-                RETURNING 1
+                        (SELECT s.state FROM process_steps s WHERE s.process_id = p.process_id ORDER BY s.seq DESC LIMIT 1), p.state)
+                FROM (SELECT process_id, last_status FROM processes WHERE process_id = \(processID.uuid) FOR UPDATE) AS old
+                WHERE p.process_id = old.process_id AND p.last_status NOT IN ('completed', 'aborted')
+                RETURNING old.last_status AS previous_status
                 """)
-            guard updated.count == 1 else { return nil }
+            guard let row = updated.first, updated.count == 1 else { return nil }
+            let previous = ProcessStatus(rawValue: try row.string("previous_status"))
             try await Self.insert(log, tx)
             try await Self.releaseLocks(of: processID, completed: false, tx)
-            return try await Self.fetchProcess(processID, tx)
+            let aborted = try await Self.fetchProcess(processID, tx)
+            try await Self.insert(
+                EventDraft.aborted(log, reason: reason, previous: previous, workflow: aborted?.workflowName), channel: self.eventChannel, tx)
+            return aborted
         }
     }
 
@@ -194,11 +217,30 @@ extension PostgresStore: ProcessStore {
             binds.append(assignee)
             conditions.append("p.last_status = 'suspended' AND p.form->>'assignee' = $\(binds.count)")
         }
+        if let user = filter.createdBy {
+            binds.append(user)
+            conditions.append("p.created_by = $\(binds.count)")
+        }
+        if let subscription = filter.subscriptionID {
+            binds.append(subscription)
+            conditions.append("p.process_id IN (SELECT process_id FROM processes_subscriptions WHERE subscription_id = $\(binds.count))")
+        }
+        if let after = filter.startedAfter {
+            binds.append(after.milliseconds)
+            conditions.append("p.started_at >= $\(binds.count)")
+        }
+        if let before = filter.startedBefore {
+            binds.append(before.milliseconds)
+            conditions.append("p.started_at < $\(binds.count)")
+        }
         binds.append(filter.limit)
+        binds.append(filter.offset)
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let order = filter.oldestFirst ? "ASC" : "DESC"
         return try await rows(
             PostgresQuery(
-                unsafeSQL: Self.selectProcess() + whereClause + " ORDER BY p.started_at DESC, p.process_id LIMIT $\(binds.count)", binds: binds)
+                unsafeSQL: Self.selectProcess() + whereClause
+                    + " ORDER BY p.started_at \(order), p.process_id LIMIT $\(binds.count - 1) OFFSET $\(binds.count)", binds: binds)
         ).map(Self.processRecord)
     }
 

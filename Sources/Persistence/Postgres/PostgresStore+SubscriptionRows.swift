@@ -9,9 +9,11 @@ import WorkflowEngine
 /// with one statement per table, because each statement here is a round trip to the server.
 extension PostgresStore {
     /// Saves `write` in the current transaction: the subscription row, its block instances,
-    /// their values and relations, and a new version when anything changed.
+    /// their values and relations, and a new version when anything changed. Returns the
+    /// event of that version, for the caller to write with the transaction's others.
+    @discardableResult
     static func save(_ write: SubscriptionWrite, processID: ProcessID?, step: StepKey?, user: String, now: Date, _ tx: PostgresTransaction)
-        async throws
+        async throws -> EventDraft?
     {
         let model = write.model
         let product = write.product
@@ -23,7 +25,7 @@ extension PostgresStore {
         let productID = try productRow["product_id"].decode(UUID.self)
         // First: the upsert locks the subscription's row until commit, so saves of one
         // subscription run one after the other, and the version number below is free.
-        try await tx.rows(
+        let upserted = try await tx.rows(
             """
             INSERT INTO subscriptions (subscription_id, description, status, product_id, customer_id, insync, start_date, end_date, note)
             VALUES (\(id), \(model.description), \(model.status.rawValue), \(productID), \(model.customerID),
@@ -31,7 +33,9 @@ extension PostgresStore {
             ON CONFLICT (subscription_id) DO UPDATE SET description = excluded.description, status = excluded.status,
                 customer_id = excluded.customer_id, insync = excluded.insync, start_date = excluded.start_date,
                 end_date = excluded.end_date, note = excluded.note
+            RETURNING locked_by
             """)
+        let held = try processID != nil || upserted.first?["locked_by"].decode(UUID?.self) != nil
         if let processID { try await hold(id, for: processID, tx) }
         try await checkUnique(write, tx)
         let existing = try await tx.rows("SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = \(id)")
@@ -49,21 +53,26 @@ extension PostgresStore {
         try await insert(plan, tx)
         try await removeBlocks(plan.gone(from: Set(existing.map(\.lowercased))), of: key, tx)
         // The version: the model as now stored (read back, so it is exactly what a load gives).
-        guard let stored = try await loadSubscription(id, tx) else { return }
+        guard let stored = try await loadSubscription(id, tx) else { return nil }
         let previous = try await tx.rows(
             "SELECT model::text AS model FROM subscription_versions WHERE subscription_id = \(id) ORDER BY version DESC LIMIT 1"
         )
         .first.map { try JSONValue.parse(try $0.string("model")) }
+        var event: EventDraft?
         if let changes = SubscriptionRowPlan.versionChanges(previous: previous, stored: stored.json) {
-            try await tx.rows(
+            let inserted = try await tx.rows(
                 """
                 INSERT INTO subscription_versions (subscription_id, version, process_id, step_name, created_by, created_at, model, diff)
                 VALUES (\(id), (SELECT COALESCE(MAX(version), 0) + 1 FROM subscription_versions WHERE subscription_id = \(id)),
                     \(processID?.uuid), \(step?.rawValue), \(user), \(now.milliseconds), \(stored.json.jsonText)::jsonb,
                     \(try JSONValue(encoding: changes).jsonText)::jsonb)
+                RETURNING version
                 """)
+            let version = try inserted.first?["version"].decode(Int.self) ?? 0
+            event = .version(version, of: stored, held: held, processID: processID, step: step, user: user, at: now)
         }
         if let processID { try await link(processID, id, now: now, tx) }
+        return event
     }
 
     /// Refuses a save that would give a live subscription a unique root value (a Node's

@@ -5,7 +5,8 @@ import WorkflowEngine
 extension PostgresStore: SubscriptionStore {
     public func saveSubscription(_ write: SubscriptionWrite, user: String, now: Date) async throws {
         try await transaction { tx in
-            try await Self.save(write, processID: nil, step: nil, user: user, now: now, tx)
+            let version = try await Self.save(write, processID: nil, step: nil, user: user, now: now, tx)
+            try await Self.insert(version.map { [$0] } ?? [], channel: self.eventChannel, tx)
         }
     }
 
@@ -128,7 +129,10 @@ extension PostgresStore: SubscriptionStore {
                 throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
             }
             let holder = try row["locked_by"].decode(UUID?.self).map(ProcessID.init)
-            try await tx.rows("UPDATE subscriptions SET locked_by = NULL WHERE subscription_id = \(id)")
+            let unlocked = try await tx.rows("UPDATE subscriptions SET locked_by = NULL WHERE subscription_id = \(id) RETURNING insync")
+            let insync = try unlocked.first?["insync"].decode(Bool.self) ?? false
+            try await Self.insert(
+                [.subscriptionChange("force_unlock", of: id, insync: insync, user: user, at: now)], channel: self.eventChannel, tx)
             let detail = "lock of process \(holder?.description ?? "none") released: \(reason)"
             try await tx.rows(
                 """
@@ -155,6 +159,8 @@ extension PostgresStore: SubscriptionStore {
                 INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail)
                 VALUES (\(id), \(SubscriptionEvent.setInSync), \(user), \(now.milliseconds), \("set in sync: " + reason))
                 """)
+            try await Self.insert(
+                [.subscriptionChange(SubscriptionEvent.setInSync, of: id, insync: true, user: user, at: now)], channel: self.eventChannel, tx)
         }
     }
 

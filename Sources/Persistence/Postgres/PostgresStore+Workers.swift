@@ -5,13 +5,15 @@ import WorkflowEngine
 
 extension PostgresStore: WorkerStore {
     /// One statement: pick the oldest runnable rows no other claimer holds (`FOR UPDATE SKIP
-    /// LOCKED`), lease them, and return them as records with the status they had.
+    /// LOCKED`), lease them, record the events of those that were not running (the data as
+    /// `EventDraft.claimed` has it), and return them as records with the status they had.
     public func claimRunnable(owner: String, now: Date, leaseExpiresAt: Date, limit: Int) async throws -> [ClaimedProcess] {
         var binds = PostgresBindings()
         binds.append(now.milliseconds)
         binds.append(limit)
         binds.append(owner)
         binds.append(leaseExpiresAt.milliseconds)
+        binds.append(eventChannel)
         let sql =
             """
             WITH picked AS (
@@ -24,8 +26,16 @@ extension PostgresStore: WorkerStore {
                     form = NULL, failed_reason = NULL, next_retry_at = NULL
                 FROM picked WHERE u.process_id = picked.process_id
                 RETURNING u.*, picked.last_status AS previous_status
+            ), logged AS (
+                INSERT INTO events (at, kind, process_id, data)
+                SELECT $1, 'process_status', c.process_id,
+                    jsonb_build_object('from', c.previous_status, 'to', 'running', 'workflow', w.name, 'user', c.created_by, 'runner', $3)
+                FROM claimed c JOIN workflows w ON w.workflow_id = c.workflow_id WHERE c.previous_status <> 'running'
+                ORDER BY c.process_id
+                RETURNING 1
             )
-            """ + Self.selectProcess(from: "claimed p", extra: ", p.previous_status")
+            """
+            + Self.selectProcess(from: "claimed p", extra: ", p.previous_status, (SELECT pg_notify($5, '') FROM logged LIMIT 1) AS notified")
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
             let previous = try row.string("previous_status")
             guard let status = ProcessStatus(rawValue: previous) else {

@@ -23,6 +23,8 @@ public final class PostgresStore: Service, Sendable {
     private let runner: Mutex<Task<Void, Never>?>
     /// The `LISTEN` loop that wakes workers when work is enqueued: a `Service` of its own.
     public let listener: PostgresWorkListener
+    /// The `LISTEN` for `eventSignals()`, running while someone follows the event log.
+    let eventListener: PostgresEventListener
     /// Statements and transactions sent, for the benchmark's per-process counts.
     let counters = StatementCounters()
 
@@ -38,6 +40,7 @@ public final class PostgresStore: Service, Sendable {
         self.logger = logger
         runner = Mutex(nil)
         listener = PostgresWorkListener(location: location, channel: Self.workChannel(location), logger: logger)
+        eventListener = PostgresEventListener(location: location, channel: Self.eventChannel(location), logger: logger)
     }
 
     /// Connects: checks first with one plain connection (which fails in milliseconds with
@@ -63,8 +66,10 @@ public final class PostgresStore: Service, Sendable {
         try await connect(try PostgresLocation(url))
     }
 
-    /// Stops the connection pool. Pending queries fail. Safe to call twice.
+    /// Stops the connection pool and ends the event signal streams. Pending queries fail.
+    /// Safe to call twice.
     public func close() async {
+        eventListener.close()
         let task = runner.withLock { task -> Task<Void, Never>? in
             defer { task = nil }
             return task
@@ -75,6 +80,7 @@ public final class PostgresStore: Service, Sendable {
 
     deinit {
         runner.withLock { $0?.cancel() }
+        eventListener.close()
     }
 
     /// Keeps the pool until graceful shutdown (or cancellation), then closes it.
