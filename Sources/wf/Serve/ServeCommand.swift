@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Persistence
 import Prometheus
 import ServiceLifecycle
@@ -23,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The port to listen on (0: any free port, printed at start).") var port = 8080
     @Flag(name: .long, help: "Skip tokens: every request acts as --user, an admin. Only on a loopback address, for development.")
     var noAuth = false
-    @Option(name: .long, help: "How many processes the in-process worker runs at once (0: no worker).") var concurrency = 4
+    @Option(name: .long, help: "How many processes the in-process worker runs at once.") var concurrency = 4
     @Option(name: .long, help: "Seconds between the worker's looks for due retries and expired leases.") var poll = 1.0
     @Option(name: .long, help: "Seconds to wait for running steps after SIGTERM before dropping them.") var grace = 30.0
     @OptionGroup var actor: ActorOptions
@@ -73,7 +74,12 @@ struct ServeCommand: AsyncParsableCommand {
             let failure = await WorkerCommand.runUntilStopped(
                 worker, beside: runtime.store.services, front: [app], grace: .milliseconds(Int64(grace * 1000)))
             WorkerCommand.printStopped(worker)
-            if let failure { throw failure }
+            if let failure {
+                if let error = failure as? IOError, error.errnoCode == EADDRINUSE {
+                    throw CLIError("cannot listen on \(host):\(port): the address is in use (another wf serve?); pick another --port")
+                }
+                throw failure
+            }
             return 0
         }
     }
