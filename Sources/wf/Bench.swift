@@ -22,9 +22,16 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Worker counts to measure, comma-separated (none: skip).") var workers = "1,4"
     @Option(name: .long, help: "Processes each worker runs at once.") var concurrency = 4
     @Option(name: .long, help: "A SQLite file or a postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
+    @Flag(name: .long, help: "Instead, the HTTP API: reads, start and resume round trips, start-up time and memory of wf serve.") var api = false
+    @Option(name: .long, help: "With --api: seconds of load per route.") var seconds = 5.0
+    @Option(name: .long, help: "With --api: concurrent connections.") var connections = 4
+    @Option(name: .long, help: "With --api: start and resume round trips to time.") var rounds = 200
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        guard seconds > 0, (1...256).contains(connections), rounds > 0 else {
+            throw ValidationError("--seconds and --rounds must be positive, --connections from 1 to 256")
+        }
         guard processes > 0, steps > 0, commits > 0, concurrency > 0 else {
             throw ValidationError("--processes, --steps, --commits and --concurrency must be positive")
         }
@@ -46,6 +53,12 @@ struct Bench: AsyncParsableCommand {
             Runtime.bootstrapLogging()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
+            if api {
+                guard database == nil else { throw CLIError("--api measures on a fresh temporary SQLite file; leave out --database") }
+                let bench = APIBench(
+                    database: directory.appendingPathComponent("api.sqlite").path, seconds: seconds, connections: connections, rounds: rounds)
+                return try await bench.run(json: output.json)
+            }
             let location = try Self.scratch(database ?? directory.appendingPathComponent("bench.sqlite").path, poolSize: 8 + 64 * concurrency)
             let store = try await Stores.openForBenchmark(location)
             try await store.migrate()

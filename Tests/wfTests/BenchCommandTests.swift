@@ -38,6 +38,23 @@ struct BenchCommandTests {
         }
     }
 
+    @Test func apiBenchReportsEachLoadTheRoundTripsStartUpAndMemory() throws {
+        let wf = try WFRunner()
+        defer { wf.remove() }
+        let result = try wf.runOutsideDatabaseOption(
+            ["bench", "--api", "--seconds", "0.2", "--rounds", "3", "--json"], in: wf.directory, environment: [:])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONValue.parse(result.stdout).objectValue)
+        let loads = try #require(report["loads"]?.arrayValue)
+        #expect(loads.compactMap { $0.objectValue?["name"]?.stringValue }.map { $0.prefix(5) } == ["floor", "GET /", "GET /"])
+        #expect(loads.allSatisfy { number($0.objectValue?["requests_per_second"]) > 0 })
+        #expect(report["latencies"]?.arrayValue?.count == 2)
+        #expect(number(report["startup_ms"]) > 0)
+        #expect(number(report["rss_idle_mib"]) > 0)
+        let refused = try wf.run(["bench", "--api"])
+        #expect(refused.status != 0 && refused.stderr.contains("leave out --database"))
+    }
+
     private func number(_ value: JSONValue?) -> Double {
         switch value {
         case .double(let number): number

@@ -40,6 +40,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The API's routes behind its middleware: problem documents, request metrics, tokens
+    /// (`authenticating: false`: every request acts as `developer`, an admin).
+    static func router(runtime: Runtime, authenticating: Bool, developer: String, logger: Logger) -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.middlewares.add(ProblemMiddleware(logger: logger))
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(
+            AuthenticationMiddleware(tokens: authenticating ? runtime.store : nil, refusals: runtime.store, developer: developer))
+        API(runtime: runtime).register(on: router)
+        return router
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
@@ -49,12 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try await Runtime.open(database)
             let metrics = ServeMetrics.bootstrap()
             let logger = Logger(label: "wf.serve")
-            let router = Router(context: APIContext.self)
-            router.middlewares.add(ProblemMiddleware(logger: logger))
-            router.middlewares.add(MetricsMiddleware())
-            router.middlewares.add(
-                AuthenticationMiddleware(tokens: noAuth ? nil : runtime.store, refusals: runtime.store, developer: actor.resolvedUser))
-            API(runtime: runtime).register(on: router)
+            let router = Self.router(runtime: runtime, authenticating: !noAuth, developer: actor.resolvedUser, logger: logger)
             metrics.register(on: router, store: runtime.store)
             let app = Application(
                 router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "wf"),
