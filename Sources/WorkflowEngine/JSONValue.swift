@@ -112,48 +112,6 @@ extension JSONValue: Codable {
 // MARK: - Text
 
 extension JSONValue {
-    /// Parses JSON text. Invalid text throws a `JSONSyntaxError` naming the line, the column
-    /// and what was expected there.
-    public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Data(text.utf8))
-    }
-
-    /// Through JSONSerialization rather than JSONDecoder: it tells `2.0` from `2` (a double
-    /// stays a double) and it parses deeply nested input in linear time. Its own errors say
-    /// little ("around character 14"), so invalid text is scanned again to say where and why.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw JSONSyntaxError.locate(in: Array(data)) ?? JSONSyntaxError(line: 1, column: 1, reason: "\(error)")
-        }
-        return try JSONValue(foundation: object)
-    }
-
-    private init(foundation value: Any) throws {
-        switch value {
-        case is NSNull:
-            self = .null
-        case let text as String:
-            self = .string(text)
-        case let number as NSNumber:
-            // JSONSerialization makes booleans "c", numbers with a fraction or exponent "d",
-            // and integers "q"/"i" (NSDecimalNumber, for integers beyond 64 bits, is "d").
-            switch String(cString: number.objCType) {
-            case "c": self = .bool(number.boolValue)
-            case "d", "f": self = .double(number.doubleValue)
-            default: self = .int(number.intValue)
-            }
-        case let items as [Any]:
-            self = .array(try items.map { try JSONValue(foundation: $0) })
-        case let members as [String: Any]:
-            self = .object(try members.mapValues { try JSONValue(foundation: $0) })
-        default:
-            throw WorkflowError(.invalidInput, "unexpected JSON value of type \(type(of: value))")
-        }
-    }
-
     /// Compact JSON with sorted keys, so equal values always serialise to equal text.
     ///
     /// Hand-written because it sits on the per-step hot path, where JSONEncoder costs

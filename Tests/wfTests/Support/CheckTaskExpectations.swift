@@ -10,7 +10,9 @@ func expectEveryStepSucceededOnce(_ ids: [ProcessID], in store: PostgresStore) a
         let steps = try await store.steps(of: id)
         let successes = Dictionary(grouping: steps.filter { $0.status == .success }, by: \.key).mapValues(\.count)
         for number in 1...5 where successes[StepKey("check_\(number)")] != 1 {
-            problems.append("\(id): check_\(number) succeeded \(successes[StepKey("check_\(number)")] ?? 0) times")
+            // The whole log, so that a failure shows what happened instead of the step.
+            let log = steps.map { "\($0.key) \($0.status.rawValue) attempt \($0.attempt) at \($0.completedAt.timeIntervalSince1970)" }
+            problems.append("\(id): check_\(number) succeeded \(successes[StepKey("check_\(number)")] ?? 0) times; log: \(log)")
         }
         if try await store.process(id)?.status != .completed { problems.append("\(id) did not complete") }
     }
