@@ -35,26 +35,26 @@ extension SQLiteStore {
         try await pool.read { db in
             let since = filter.since.map { SQLiteTime.text($0) }
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM (
-                        SELECT st.completed_at AS time, st.created_by AS user, w.name AS workflow, st.process_id AS process_id,
-                            st.name AS action, st.status AS status,
-                            (SELECT group_concat(v.subscription_id || '#' || v.version, ',') FROM subscription_versions v
-                                WHERE v.process_id = st.process_id AND v.step_name = st.name) AS versions
-                        FROM process_steps st JOIN processes p ON p.process_id = st.process_id
-                        JOIN workflows w ON w.workflow_id = p.workflow_id
-                        WHERE (? IS NULL OR st.created_by = ?) AND (? IS NULL OR st.completed_at >= ?) AND (? IS NULL OR w.name = ?)
-                        UNION ALL
-                        SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
-                        FROM subscription_events e
-                        WHERE (? IS NULL OR e.created_by = ?) AND (? IS NULL OR e.created_at >= ?) AND ? IS NULL
-                        UNION ALL
-                        SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status || ' ' || r.reason, NULL
-                        FROM access_refusals r
-                        WHERE (? IS NULL OR r.user_name = ?) AND (? IS NULL OR r.at >= ?) AND ? IS NULL
-                    ) ORDER BY time LIMIT ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM (
+                            SELECT st.completed_at AS time, st.created_by AS user, w.name AS workflow, st.process_id AS process_id,
+                                st.name AS action, st.status AS status,
+                                (SELECT group_concat(v.subscription_id || '#' || v.version, ',') FROM subscription_versions v
+                                    WHERE v.process_id = st.process_id AND v.step_name = st.name) AS versions
+                            FROM process_steps st JOIN processes p ON p.process_id = st.process_id
+                            JOIN workflows w ON w.workflow_id = p.workflow_id
+                            WHERE (? IS NULL OR st.created_by = ?) AND (? IS NULL OR st.completed_at >= ?) AND (? IS NULL OR w.name = ?)
+                            UNION ALL
+                            SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
+                            FROM subscription_events e
+                            WHERE (? IS NULL OR e.created_by = ?) AND (? IS NULL OR e.created_at >= ?) AND ? IS NULL
+                            UNION ALL
+                            SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status || ' ' || r.reason, NULL
+                            FROM access_refusals r
+                            WHERE (? IS NULL OR r.user_name = ?) AND (? IS NULL OR r.at >= ?) AND ? IS NULL
+                        ) ORDER BY time LIMIT ?
+                        """),
                 arguments: [
                     filter.user, filter.user, since, since, filter.workflow, filter.workflow, filter.user, filter.user, since, since,
                     filter.workflow, filter.user, filter.user, since, since, filter.workflow, filter.limit,

@@ -62,17 +62,17 @@ extension SQLiteStore {
     /// The catalog as stored, for the sync to compare with the code.
     private static func storedCatalog(_ db: Database) throws -> CatalogSyncPlan<String>.Stored {
         var stored = CatalogSyncPlan<String>.Stored()
-        for row in try Row.fetchAll(db, sql: "SELECT name, product_block_id FROM product_blocks") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT name, product_block_id FROM product_blocks")) {
             stored.blocks[row["name"]] = row["product_block_id"]
         }
-        stored.resourceTypes = Set(try String.fetchAll(db, sql: "SELECT resource_type FROM resource_types"))
-        for row in try Row.fetchAll(db, sql: "SELECT product_id, name, description, product_type, tag FROM products") {
+        stored.resourceTypes = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT resource_type FROM resource_types")))
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT product_id, name, description, product_type, tag FROM products")) {
             stored.products[row["name"]] = .init(id: row["product_id"], description: row["description"], type: row["product_type"], tag: row["tag"])
         }
-        for row in try Row.fetchAll(db, sql: "SELECT product_id, name, value FROM fixed_inputs") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT product_id, name, value FROM fixed_inputs")) {
             stored.fixedInputs[row["product_id"], default: [:]][row["name"]] = row["value"]
         }
-        for row in try Row.fetchAll(db, sql: "SELECT name, workflow_id FROM workflows") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT name, workflow_id FROM workflows")) {
             stored.workflows[row["name"]] = row["workflow_id"]
         }
         return stored
@@ -82,16 +82,17 @@ extension SQLiteStore {
     public func productRows() async throws -> [ProductRow] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.product_id, p.name, p.product_type, p.description, p.tag, p.status,
-                        (SELECT COUNT(*) FROM subscriptions s WHERE s.product_id = p.product_id) AS subscriptions
-                    FROM products p ORDER BY p.name
-                    """
+                db.cachedStatement(
+                    sql: """
+                        SELECT p.product_id, p.name, p.product_type, p.description, p.tag, p.status,
+                            (SELECT COUNT(*) FROM subscriptions s WHERE s.product_id = p.product_id) AS subscriptions
+                        FROM products p ORDER BY p.name
+                        """
+                )
             ).map { row in
                 let productID: String = row["product_id"]
                 let inputs = try Row.fetchAll(
-                    db, sql: "SELECT name, value FROM fixed_inputs WHERE product_id = ? ORDER BY name", arguments: [productID])
+                    db.cachedStatement(sql: "SELECT name, value FROM fixed_inputs WHERE product_id = ? ORDER BY name"), arguments: [productID])
                 return ProductRow(
                     name: row["name"], type: row["product_type"], description: row["description"], tag: row["tag"], status: row["status"],
                     fixedInputs: Dictionary(uniqueKeysWithValues: inputs.map { ($0["name"] as String, $0["value"] as String) }),
@@ -102,7 +103,9 @@ extension SQLiteStore {
 
     /// The resource type's id, adding it if missing.
     static func resourceTypeID(_ name: String, _ db: Database) throws -> String {
-        if let id = try String.fetchOne(db, sql: "SELECT resource_type_id FROM resource_types WHERE resource_type = ?", arguments: [name]) {
+        if let id = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT resource_type_id FROM resource_types WHERE resource_type = ?"), arguments: [name])
+        {
             return id
         }
         let id = UUID().uuidString.lowercased()

@@ -19,7 +19,7 @@ extension SQLiteStore: EventLog {
                 arguments += [subscriptionID.uuidString.lowercased()]
             }
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: arguments).map(Self.event)
+            return try Row.fetchAll(db.cachedStatement(sql: sql + " ORDER BY id LIMIT ?"), arguments: arguments).map(Self.event)
         }
     }
 
@@ -50,7 +50,7 @@ extension SQLiteStore: EventLog {
     static let eventPollInterval = Duration.milliseconds(100)
 
     static func lastEventID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM events")) ?? 0
     }
 
     static func event(_ row: Row) throws -> EngineEvent {
@@ -87,7 +87,7 @@ extension SQLiteStore: EventLog {
     /// The status of a process as stored, read in the transaction that is about to change it.
     static func storedStatus(_ processID: ProcessID, _ db: Database) throws -> ProcessStatus? {
         try String.fetchOne(
-            db, sql: "SELECT last_status FROM processes WHERE process_id = ?", arguments: [processID.description]
+            db.cachedStatement(sql: "SELECT last_status FROM processes WHERE process_id = ?"), arguments: [processID.description]
         ).flatMap(ProcessStatus.init)
     }
 }

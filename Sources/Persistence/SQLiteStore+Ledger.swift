@@ -74,13 +74,13 @@ extension SQLiteStore: ChangeLedger {
     public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntry] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM ledger_entries
-                    WHERE (? IS NULL OR process_id = ?) AND (? IS NULL OR subscription_id = ?) AND (? IS NULL OR object_type = ?)
-                        AND (? IS NULL OR object_id = ?)
-                    ORDER BY rowid LIMIT ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM ledger_entries
+                        WHERE (? IS NULL OR process_id = ?) AND (? IS NULL OR subscription_id = ?) AND (? IS NULL OR object_type = ?)
+                            AND (? IS NULL OR object_id = ?)
+                        ORDER BY rowid LIMIT ?
+                        """),
                 arguments: [
                     query.processID?.description, query.processID?.description, query.subscriptionID?.uuidString.lowercased(),
                     query.subscriptionID?.uuidString.lowercased(), query.objectType, query.objectType, query.objectID, query.objectID,

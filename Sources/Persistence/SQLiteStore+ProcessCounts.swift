@@ -11,7 +11,7 @@ extension SQLiteStore: ProcessCounting {
     public func processCounts() async throws -> [ProcessStatus: Int] {
         try await pool.read { db in
             var counts: [ProcessStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT last_status AS status, count(*) AS n FROM processes GROUP BY last_status") {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT last_status AS status, count(*) AS n FROM processes GROUP BY last_status")) {
                 let status: String = row["status"]
                 if let known = ProcessStatus(rawValue: status) { counts[known] = row["n"] }
             }

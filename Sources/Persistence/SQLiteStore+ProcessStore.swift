@@ -20,13 +20,15 @@ extension SQLiteStore: ProcessStore {
 
     public func workflows() async throws -> [WorkflowRow] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, target, description, created_at FROM workflows WHERE deleted_at IS NULL ORDER BY name")
-                .map { row in
-                    let target: String = row["target"]
-                    return WorkflowRow(
-                        name: row["name"], target: WorkflowTarget(rawValue: target) ?? .system, description: row["description"],
-                        createdAt: row["created_at"])
-                }
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT name, target, description, created_at FROM workflows WHERE deleted_at IS NULL ORDER BY name")
+            )
+            .map { row in
+                let target: String = row["target"]
+                return WorkflowRow(
+                    name: row["name"], target: WorkflowTarget(rawValue: target) ?? .system, description: row["description"],
+                    createdAt: row["created_at"])
+            }
         }
     }
 
@@ -169,8 +171,7 @@ extension SQLiteStore: ProcessStore {
     public func runnableProcesses(now: Date, limit: Int) async throws -> [ProcessRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: Self.selectProcess + " WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT ?",
+                db.cachedStatement(sql: Self.selectProcess + " WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT ?"),
                 arguments: [SQLiteTime.text(now), SQLiteTime.text(now), limit]
             ).map(Self.processRecord)
         }
@@ -217,7 +218,8 @@ extension SQLiteStore: ProcessStore {
             let order = filter.oldestFirst ? "ASC" : "DESC"
             arguments += [filter.limit, filter.offset]
             return try Row.fetchAll(
-                db, sql: Self.selectProcess + whereClause + " ORDER BY p.started_at \(order), p.process_id LIMIT ? OFFSET ?", arguments: arguments
+                db.cachedStatement(sql: Self.selectProcess + whereClause + " ORDER BY p.started_at \(order), p.process_id LIMIT ? OFFSET ?"),
+                arguments: arguments
             )
             .map(Self.processRecord)
         }
@@ -226,12 +228,12 @@ extension SQLiteStore: ProcessStore {
     public func steps(of processID: ProcessID) async throws -> [StepRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT stepid, process_id, name, status, state, created_by, started_at, completed_at, retries, next_retry_at,
-                        failed_reason, error_type, details
-                    FROM process_steps WHERE process_id = ? ORDER BY seq
-                    """, arguments: [processID.description]
+                db.cachedStatement(
+                    sql: """
+                        SELECT stepid, process_id, name, status, state, created_by, started_at, completed_at, retries, next_retry_at,
+                            failed_reason, error_type, details
+                        FROM process_steps WHERE process_id = ? ORDER BY seq
+                        """), arguments: [processID.description]
             ).map(Self.stepRecord)
         }
     }
@@ -239,9 +241,10 @@ extension SQLiteStore: ProcessStore {
     public func inputStates(of processID: ProcessID) async throws -> [InputStateRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT process_id, input_state, input_type, created_by, input_time, page FROM input_states WHERE process_id = ? ORDER BY seq",
+                db.cachedStatement(
+                    sql:
+                        "SELECT process_id, input_state, input_type, created_by, input_time, page FROM input_states WHERE process_id = ? ORDER BY seq"
+                ),
                 arguments: [processID.description]
             ).map { row in
                 let kind: String = row["input_type"]
@@ -256,7 +259,7 @@ extension SQLiteStore: ProcessStore {
     public func processIDs(withPrefix prefix: String, limit: Int) async throws -> [ProcessID] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT process_id FROM processes WHERE process_id LIKE ? ORDER BY process_id LIMIT ?",
+                db.cachedStatement(sql: "SELECT process_id FROM processes WHERE process_id LIKE ? ORDER BY process_id LIMIT ?"),
                 arguments: [prefix.lowercased() + "%", limit]
             ).compactMap(ProcessID.init)
         }

@@ -16,7 +16,7 @@ extension SQLiteStore {
         """
 
     static func fetchProcess(_ processID: ProcessID, _ db: Database) throws -> ProcessRecord? {
-        try Row.fetchOne(db, sql: selectProcess + " WHERE p.process_id = ?", arguments: [processID.description]).map(processRecord)
+        try Row.fetchOne(db.cachedStatement(sql: selectProcess + " WHERE p.process_id = ?"), arguments: [processID.description]).map(processRecord)
     }
 
     static func processRecord(_ row: Row) throws -> ProcessRecord {

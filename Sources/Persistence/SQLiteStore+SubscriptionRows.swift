@@ -14,7 +14,9 @@ extension SQLiteStore {
         let model = write.model
         let product = write.product
         let key = model.subscriptionID.uuidString.lowercased()
-        guard let productID = try String.fetchOne(db, sql: "SELECT product_id FROM products WHERE name = ?", arguments: [product.name]) else {
+        guard
+            let productID = try String.fetchOne(db.cachedStatement(sql: "SELECT product_id FROM products WHERE name = ?"), arguments: [product.name])
+        else {
             throw SubscriptionRowPlan.unknownProduct(product)
         }
         try db.execute(
@@ -32,7 +34,8 @@ extension SQLiteStore {
         if let processID { try hold(key, for: processID, db) }
         try checkUnique(write, db)
         let existing = Set(
-            try String.fetchAll(db, sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?", arguments: [key]))
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?"), arguments: [key]))
         try db.execute(
             sql: """
                 DELETE FROM subscription_instance_values WHERE subscription_instance_id IN
@@ -49,27 +52,29 @@ extension SQLiteStore {
         try insert(plan, db)
         for gone in plan.gone(from: existing) {
             let users = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT parent.subscription_id FROM subscription_instance_relations r
-                    JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id WHERE r.depends_on_id = ?
-                    """, arguments: [gone])
+                db.cachedStatement(
+                    sql: """
+                        SELECT DISTINCT parent.subscription_id FROM subscription_instance_relations r
+                        JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id WHERE r.depends_on_id = ?
+                        """), arguments: [gone])
             guard users.isEmpty else { throw SubscriptionRowPlan.blockInUse(gone, of: key, by: users.joined(separator: ", ")) }
             try db.execute(sql: "DELETE FROM subscription_instances WHERE subscription_instance_id = ?", arguments: [gone])
         }
         // The version: the model as now stored (read back, so it is exactly what a load gives).
         guard let stored = try loadSubscription(key, db) else { return nil }
         let previous = try String.fetchOne(
-            db, sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? ORDER BY version DESC LIMIT 1", arguments: [key]
+            db.cachedStatement(sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? ORDER BY version DESC LIMIT 1"),
+            arguments: [key]
         ).map { try JSONValue.parse($0) }
         var event: EventDraft?
         if let changes = SubscriptionRowPlan.versionChanges(previous: previous, stored: stored.json) {
             let version =
                 try Int.fetchOne(
-                    db, sql: "SELECT COALESCE(MAX(version), 0) + 1 FROM subscription_versions WHERE subscription_id = ?", arguments: [key]) ?? 1
+                    db.cachedStatement(sql: "SELECT COALESCE(MAX(version), 0) + 1 FROM subscription_versions WHERE subscription_id = ?"),
+                    arguments: [key]) ?? 1
             let held =
                 try processID != nil
-                || String.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) != nil
+                || String.fetchOne(db.cachedStatement(sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?"), arguments: [key]) != nil
             event = .version(version, of: stored, held: held, processID: processID, step: step, user: user, at: now)
             try db.execute(
                 sql: """
@@ -91,16 +96,16 @@ extension SQLiteStore {
     private static func checkUnique(_ write: SubscriptionWrite, _ db: Database) throws {
         for unique in SubscriptionRowPlan.uniqueKeys(of: write) {
             let holder = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.subscription_id, s.description FROM subscriptions s
-                    JOIN products p ON p.product_id = s.product_id
-                    JOIN subscription_instances i ON i.subscription_id = s.subscription_id AND i.label IS NOT NULL
-                    JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
-                    JOIN resource_types r ON r.resource_type_id = v.resource_type_id
-                    WHERE p.product_type = ? AND s.status != 'terminated' AND s.subscription_id != ? AND r.resource_type = ? AND v.value = ?
-                    LIMIT 1
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT s.subscription_id, s.description FROM subscriptions s
+                        JOIN products p ON p.product_id = s.product_id
+                        JOIN subscription_instances i ON i.subscription_id = s.subscription_id AND i.label IS NOT NULL
+                        JOIN subscription_instance_values v ON v.subscription_instance_id = i.subscription_instance_id
+                        JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                        WHERE p.product_type = ? AND s.status != 'terminated' AND s.subscription_id != ? AND r.resource_type = ? AND v.value = ?
+                        LIMIT 1
+                        """),
                 arguments: [write.product.type, write.model.subscriptionID.uuidString.lowercased(), unique.field, unique.text])
             if let holder {
                 throw SubscriptionRowPlan.taken(unique, of: write.product, holder: holder["subscription_id"], description: holder["description"])
@@ -113,11 +118,11 @@ extension SQLiteStore {
         guard !ids.isEmpty else { return [:] }
         var owners: [String: String] = [:]
         for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT subscription_instance_id, subscription_id FROM subscription_instances
-                WHERE subscription_instance_id IN (SELECT value FROM json_each(?))
-                """, arguments: [JSONValue.array(ids.map(JSONValue.string)).jsonText])
+            db.cachedStatement(
+                sql: """
+                    SELECT subscription_instance_id, subscription_id FROM subscription_instances
+                    WHERE subscription_instance_id IN (SELECT value FROM json_each(?))
+                    """), arguments: [JSONValue.array(ids.map(JSONValue.string)).jsonText])
         {
             owners[row["subscription_instance_id"]] = row["subscription_id"]
         }
@@ -128,7 +133,7 @@ extension SQLiteStore {
     private static func blockIDs(_ names: [String], _ db: Database) throws -> [String: String] {
         var ids: [String: String] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT name, product_block_id FROM product_blocks WHERE name IN (SELECT value FROM json_each(?))",
+            db.cachedStatement(sql: "SELECT name, product_block_id FROM product_blocks WHERE name IN (SELECT value FROM json_each(?))"),
             arguments: [JSONValue.array(names.map(JSONValue.string)).jsonText])
         {
             ids[row["name"]] = row["product_block_id"]
@@ -169,17 +174,18 @@ extension SQLiteStore {
     static func loadSubscription(_ key: String, _ db: Database) throws -> SubscriptionModel? {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.subscription_id, p.name AS product_name, s.customer_id, s.description, s.status, s.insync, s.start_date,
-                        s.end_date, s.note FROM subscriptions s JOIN products p ON p.product_id = s.product_id WHERE s.subscription_id = ?
-                    """, arguments: [key])
+                db.cachedStatement(
+                    sql: """
+                        SELECT s.subscription_id, p.name AS product_name, s.customer_id, s.description, s.status, s.insync, s.start_date,
+                            s.end_date, s.note FROM subscriptions s JOIN products p ON p.product_id = s.product_id WHERE s.subscription_id = ?
+                        """), arguments: [key])
         else { return nil }
         let stored = StoredSubscription(
             key: key, productName: row["product_name"], customerID: row["customer_id"], description: row["description"], status: row["status"],
             insync: row["insync"], startDate: row["start_date"], endDate: row["end_date"], note: row["note"],
             root: try String.fetchOne(
-                db, sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ? AND label IS NOT NULL",
+                db.cachedStatement(
+                    sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ? AND label IS NOT NULL"),
                 arguments: [key]))
         let tree = try blockTree(try stored.rootInstance(), db)
         return try stored.model { try tree.block($0) }
@@ -189,17 +195,17 @@ extension SQLiteStore {
     /// tree by a recursive query, then the values of its blocks.
     private static func blockTree(_ root: String, _ db: Database) throws -> BlockTree {
         let relationsQuery = StoredSubscription.relationsQuery(root: "?")
-        let relations = try Row.fetchAll(db, sql: relationsQuery, arguments: [root]).map { row in
+        let relations = try Row.fetchAll(db.cachedStatement(sql: relationsQuery), arguments: [root]).map { row in
             SubscriptionRowPlan.Relation(
                 parent: row["in_use_by_id"], child: row["depends_on_id"], attribute: row["domain_model_attr"], order: row["order_id"])
         }
         let values = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT v.subscription_instance_id, r.resource_type, v.value, v.value_type, v.list_index FROM subscription_instance_values v
-                JOIN resource_types r ON r.resource_type_id = v.resource_type_id
-                WHERE v.subscription_instance_id IN (SELECT value FROM json_each(?))
-                """, arguments: [JSONValue.array(([root] + relations.map(\.child)).map(JSONValue.string)).jsonText]
+            db.cachedStatement(
+                sql: """
+                    SELECT v.subscription_instance_id, r.resource_type, v.value, v.value_type, v.list_index FROM subscription_instance_values v
+                    JOIN resource_types r ON r.resource_type_id = v.resource_type_id
+                    WHERE v.subscription_instance_id IN (SELECT value FROM json_each(?))
+                    """), arguments: [JSONValue.array(([root] + relations.map(\.child)).map(JSONValue.string)).jsonText]
         ).map { row in
             SubscriptionRowPlan.Value(
                 instance: row["subscription_instance_id"], field: row["resource_type"], text: row["value"], type: row["value_type"],

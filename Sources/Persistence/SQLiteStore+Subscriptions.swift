@@ -15,7 +15,8 @@ extension SQLiteStore: SubscriptionStore {
             let key = id.uuidString.lowercased()
             guard var model = try Self.loadSubscription(key, db) else { return nil }
             // A held subscription is never shown in sync: its holder may be changing it.
-            if try String.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) != nil {
+            if try String.fetchOne(db.cachedStatement(sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?"), arguments: [key]) != nil
+            {
                 model.insync = false
             }
             return model
@@ -25,8 +26,8 @@ extension SQLiteStore: SubscriptionStore {
     public func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel? {
         try await pool.read { db in
             try String.fetchOne(
-                db,
-                sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? AND created_at <= ? ORDER BY version DESC LIMIT 1",
+                db.cachedStatement(
+                    sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? AND created_at <= ? ORDER BY version DESC LIMIT 1"),
                 arguments: [id.uuidString.lowercased(), SQLiteTime.text(time)]
             ).map { try SubscriptionModel(json: try JSONValue.parse($0)) }
         }
@@ -72,7 +73,7 @@ extension SQLiteStore: SubscriptionStore {
             arguments += [filter.limit]
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(
-                db, sql: Self.selectSummary + whereClause + " ORDER BY s.description, s.subscription_id LIMIT ?", arguments: arguments
+                db.cachedStatement(sql: Self.selectSummary + whereClause + " ORDER BY s.description, s.subscription_id LIMIT ?"), arguments: arguments
             )
             .map(Self.summary)
         }
@@ -81,7 +82,7 @@ extension SQLiteStore: SubscriptionStore {
     public func subscriptionIDs(withPrefix prefix: String, limit: Int) async throws -> [UUID] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT subscription_id FROM subscriptions WHERE subscription_id LIKE ? ORDER BY subscription_id LIMIT ?",
+                db.cachedStatement(sql: "SELECT subscription_id FROM subscriptions WHERE subscription_id LIKE ? ORDER BY subscription_id LIMIT ?"),
                 arguments: [prefix.lowercased() + "%", limit]
             ).compactMap(UUID.init(uuidString:))
         }
@@ -90,11 +91,11 @@ extension SQLiteStore: SubscriptionStore {
     public func versions(of id: UUID) async throws -> [SubscriptionVersion] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT version, process_id, step_name, created_by, created_at, model, diff FROM subscription_versions
-                    WHERE subscription_id = ? ORDER BY version
-                    """, arguments: [id.uuidString.lowercased()]
+                db.cachedStatement(
+                    sql: """
+                        SELECT version, process_id, step_name, created_by, created_at, model, diff FROM subscription_versions
+                        WHERE subscription_id = ? ORDER BY version
+                        """), arguments: [id.uuidString.lowercased()]
             ).map { row in
                 let processID: String? = row["process_id"]
                 let step: String? = row["step_name"]
@@ -110,7 +111,8 @@ extension SQLiteStore: SubscriptionStore {
     public func events(of id: UUID) async throws -> [SubscriptionEvent] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT event, created_by, created_at, detail FROM subscription_events WHERE subscription_id = ? ORDER BY created_at, rowid",
+                db.cachedStatement(
+                    sql: "SELECT event, created_by, created_at, detail FROM subscription_events WHERE subscription_id = ? ORDER BY created_at, rowid"),
                 arguments: [id.uuidString.lowercased()]
             ).map { SubscriptionEvent(subscriptionID: id, event: $0["event"], user: $0["created_by"], time: $0["created_at"], detail: $0["detail"]) }
         }
@@ -119,7 +121,7 @@ extension SQLiteStore: SubscriptionStore {
     public func processes(of id: UUID) async throws -> [ProcessID] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT process_id FROM processes_subscriptions WHERE subscription_id = ? ORDER BY created_at, rowid",
+                db.cachedStatement(sql: "SELECT process_id FROM processes_subscriptions WHERE subscription_id = ? ORDER BY created_at, rowid"),
                 arguments: [id.uuidString.lowercased()]
             ).compactMap(ProcessID.init)
         }
@@ -132,7 +134,9 @@ extension SQLiteStore: SubscriptionStore {
     public func forceUnlock(_ id: UUID, user: String, reason: String, now: Date) async throws -> ProcessID? {
         try await pool.write { db -> ProcessID? in
             let key = id.uuidString.lowercased()
-            guard let row = try Row.fetchOne(db, sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?", arguments: [key]) else {
+            guard
+                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?"), arguments: [key])
+            else {
                 throw WorkflowError(.subscriptionNotFound, "subscription \(id.uuidString.lowercased()) does not exist")
             }
             let holder: String? = row["locked_by"]
@@ -140,7 +144,8 @@ extension SQLiteStore: SubscriptionStore {
             try db.execute(
                 sql: "INSERT INTO subscription_events (subscription_id, event, created_by, created_at, detail) VALUES (?, 'force_unlock', ?, ?, ?)",
                 arguments: [key, user, SQLiteTime.text(now), "lock of process \(holder ?? "none") released: \(reason)"])
-            let insync = try Bool.fetchOne(db, sql: "SELECT insync FROM subscriptions WHERE subscription_id = ?", arguments: [key]) ?? false
+            let insync =
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT insync FROM subscriptions WHERE subscription_id = ?"), arguments: [key]) ?? false
             try Self.insert([.subscriptionChange("force_unlock", of: id, insync: insync, user: user, at: now)], db)
             return holder.flatMap(ProcessID.init)
         }
@@ -149,7 +154,9 @@ extension SQLiteStore: SubscriptionStore {
     public func setInSync(_ id: UUID, user: String, reason: String, now: Date) async throws {
         try await pool.write { db in
             let key = id.uuidString.lowercased()
-            guard let row = try Row.fetchOne(db, sql: "SELECT locked_by, status FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT locked_by, status FROM subscriptions WHERE subscription_id = ?"), arguments: [key])
             else {
                 throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
             }
@@ -188,15 +195,15 @@ extension SQLiteStore: SubscriptionStore {
     /// The live subscriptions with a block that points into one of `subscription`'s blocks.
     static func users(of subscription: String, _ db: Database) throws -> [SubscriptionSummary] {
         try Row.fetchAll(
-            db,
-            sql: selectSummary + """
-                 WHERE s.status != 'terminated' AND s.subscription_id != ? AND s.subscription_id IN (
-                    SELECT parent.subscription_id FROM subscription_instance_relations r
-                    JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id
-                    JOIN subscription_instances child ON child.subscription_instance_id = r.depends_on_id
-                    WHERE child.subscription_id = ?)
-                ORDER BY s.description
-                """, arguments: [subscription, subscription]
+            db.cachedStatement(
+                sql: selectSummary + """
+                     WHERE s.status != 'terminated' AND s.subscription_id != ? AND s.subscription_id IN (
+                        SELECT parent.subscription_id FROM subscription_instance_relations r
+                        JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id
+                        JOIN subscription_instances child ON child.subscription_instance_id = r.depends_on_id
+                        WHERE child.subscription_id = ?)
+                    ORDER BY s.description
+                    """), arguments: [subscription, subscription]
         ).map(summary)
     }
 
@@ -205,7 +212,8 @@ extension SQLiteStore: SubscriptionStore {
         for lock in locks {
             let key = lock.subscriptionID.uuidString.lowercased()
             guard
-                let row = try Row.fetchOne(db, sql: "SELECT locked_by, status, insync FROM subscriptions WHERE subscription_id = ?", arguments: [key])
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT locked_by, status, insync FROM subscriptions WHERE subscription_id = ?"), arguments: [key])
             else {
                 throw WorkflowError(.subscriptionNotFound, "subscription \(key) does not exist")
             }
@@ -235,9 +243,10 @@ extension SQLiteStore: SubscriptionStore {
     /// The refusal naming `holder`, the process that holds subscription `key`.
     static func locked(_ key: String, by holder: String, _ db: Database) throws -> WorkflowError {
         let detail = try Row.fetchOne(
-            db,
-            sql:
-                "SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id WHERE p.process_id = ?",
+            db.cachedStatement(
+                sql:
+                    "SELECT w.name, p.created_by, p.last_status FROM processes p JOIN workflows w ON w.workflow_id = p.workflow_id WHERE p.process_id = ?"
+            ),
             arguments: [holder])
         return StoreShared.locked(
             key, by: holder, holding: detail.map { (workflow: $0["name"], user: $0["created_by"], status: $0["last_status"]) })
@@ -247,7 +256,7 @@ extension SQLiteStore: SubscriptionStore {
     /// first save), or throws naming the process that does. A process saves only what it holds.
     static func hold(_ key: String, for processID: ProcessID, _ db: Database) throws {
         let holder = try String.fetchOne(
-            db, sql: "UPDATE subscriptions SET locked_by = COALESCE(locked_by, ?) WHERE subscription_id = ? RETURNING locked_by",
+            db.cachedStatement(sql: "UPDATE subscriptions SET locked_by = COALESCE(locked_by, ?) WHERE subscription_id = ? RETURNING locked_by"),
             arguments: [processID.description, key])
         if let holder, holder != processID.description {
             throw try locked(key, by: holder, db)

@@ -26,7 +26,7 @@ extension SQLiteStore: TokenStore {
 
     public func tokens() async throws -> [AccessToken] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at DESC, rowid DESC").map(Self.accessToken)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM api_tokens ORDER BY created_at DESC, rowid DESC")).map(Self.accessToken)
         }
     }
 
@@ -40,17 +40,25 @@ extension SQLiteStore: TokenStore {
     }
 
     public func token(secretHash: String, usedAt: Date) async throws -> AccessToken? {
+        let select = "SELECT * FROM api_tokens WHERE secret_hash = ?"
+        let read = try await pool.read { db in try Row.fetchOne(db.cachedStatement(sql: select), arguments: [secretHash]).map(Self.accessToken) }
+        guard var token = read, token.recordsUse(at: usedAt) else { return read }
+        // Another request may have recorded a use meanwhile: the later time stands.
         try await pool.write { db in
-            try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE secret_hash = ?", arguments: [SQLiteTime.text(usedAt), secretHash])
-            return try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash]).map(Self.accessToken)
+            try db.execute(
+                sql: "UPDATE api_tokens SET last_used_at = max(coalesce(last_used_at, ''), ?) WHERE secret_hash = ?",
+                arguments: [SQLiteTime.text(usedAt), secretHash])
         }
+        token.lastUsedAt = usedAt
+        return token
     }
 
     public func tokenIDs(withPrefix prefix: String) async throws -> [UUID] {
         let prefix = prefix.lowercased()
         return try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT token_id FROM api_tokens WHERE substr(token_id, 1, length(?)) = ? ORDER BY token_id", arguments: [prefix, prefix]
+                db.cachedStatement(sql: "SELECT token_id FROM api_tokens WHERE substr(token_id, 1, length(?)) = ? ORDER BY token_id"),
+                arguments: [prefix, prefix]
             ).map { text in
                 guard let id = UUID(uuidString: text) else { throw PersistenceError(.corruptRow, "token id '\(text)' is no UUID") }
                 return id

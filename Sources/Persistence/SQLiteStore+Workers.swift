@@ -9,8 +9,8 @@ extension SQLiteStore: WorkerStore {
             // SQLite has one writer at a time: selecting and updating inside this write is the claim.
             let nowText = SQLiteTime.text(now)
             let picked = try Row.fetchAll(
-                db,
-                sql: "SELECT p.process_id, p.last_status FROM processes p WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT ?",
+                db.cachedStatement(
+                    sql: "SELECT p.process_id, p.last_status FROM processes p WHERE " + Self.runnable + " ORDER BY p.last_modified_at LIMIT ?"),
                 arguments: [nowText, nowText, limit])
             var claimed: [ClaimedProcess] = []
             for row in picked {
@@ -75,14 +75,17 @@ extension SQLiteStore: WorkerStore {
     public func workers() async throws -> [WorkerRecord] {
         try await pool.read { db in
             let held = try Row.fetchAll(
-                db, sql: "SELECT process_id, lease_owner FROM processes WHERE last_status = 'running' AND lease_owner IS NOT NULL ORDER BY process_id"
-            )
+                db.cachedStatement(
+                    sql: "SELECT process_id, lease_owner FROM processes WHERE last_status = 'running' AND lease_owner IS NOT NULL ORDER BY process_id"
+                ))
             var holding: [String: [ProcessID]] = [:]
             for row in held {
                 if let id = ProcessID(row["process_id"] as String) { holding[row["lease_owner"], default: []].append(id) }
             }
             return try Row.fetchAll(
-                db, sql: "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, stopping FROM workers ORDER BY heartbeat_at DESC"
+                db.cachedStatement(
+                    sql: "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, stopping FROM workers ORDER BY heartbeat_at DESC"
+                )
             ).map { row in
                 let id: String = row["worker_id"]
                 return WorkerRecord(

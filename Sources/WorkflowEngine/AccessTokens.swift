@@ -27,6 +27,9 @@ public enum AccessRole: String, Sendable, CaseIterable, Comparable {
 /// secret is shown once, when the token is made (`wf token create`). So a token may be
 /// listed, logged or written to the audit without giving anything away.
 public struct AccessToken: Sendable, Equatable {
+    /// How stale `lastUsedAt` may get before a lookup records the use again.
+    public static let usageGranularity: TimeInterval = 60
+
     public var id: UUID
     /// The user the token acts as, recorded on everything done with it.
     public var user: String
@@ -37,6 +40,11 @@ public struct AccessToken: Sendable, Equatable {
     public var createdAt: Date
     /// Who made the token.
     public var createdBy: String
+    /// Whether a lookup at `time` records the use (see `usageGranularity`).
+    public func recordsUse(at time: Date) -> Bool {
+        lastUsedAt.map { time.timeIntervalSince($0) >= Self.usageGranularity } ?? true
+    }
+
     /// Nil: the token does not expire.
     public var expiresAt: Date?
     public var revokedAt: Date?
@@ -109,8 +117,10 @@ public protocol TokenStore: Sendable {
     /// Marks the token revoked as of `time`; false when there is no such token or it was
     /// revoked already (its first revocation stands).
     func revokeToken(_ id: UUID, at time: Date) async throws -> Bool
-    /// The token whose secret hashes to `secretHash`, with `lastUsedAt` set to `usedAt`
-    /// (also for a revoked or expired one: the attempt is worth knowing); nil if unknown.
+    /// The token whose secret hashes to `secretHash`; nil if unknown. Its `lastUsedAt`
+    /// becomes `usedAt` when it was never used or last used `AccessToken.usageGranularity`
+    /// or longer before (also for a revoked or expired one: the attempt is worth knowing).
+    /// Within that, a lookup is a read: a busy script does not make every request a write.
     func token(secretHash: String, usedAt: Date) async throws -> AccessToken?
     /// The ids of the tokens whose id, as lowercase text, starts with `prefix` (as `wf token
     /// list` shows them), for `wf token revoke <prefix>`.

@@ -32,10 +32,17 @@ extension PostgresStore: TokenStore {
     }
 
     public func token(secretHash: String, usedAt: Date) async throws -> AccessToken? {
-        try await rows(
+        // One statement: the update when the recorded use is stale (see `recordsUse(at:)`), else the row as it is.
+        let stale = usedAt.addingTimeInterval(-AccessToken.usageGranularity)
+        return try await rows(
             """
-            UPDATE api_tokens SET last_used_at = \(usedAt.milliseconds) WHERE secret_hash = \(secretHash)
-            RETURNING \(unescaped: Self.tokenColumns)
+            WITH touched AS (
+                UPDATE api_tokens SET last_used_at = \(usedAt.milliseconds)
+                WHERE secret_hash = \(secretHash) AND (last_used_at IS NULL OR last_used_at <= \(stale.milliseconds))
+                RETURNING \(unescaped: Self.tokenColumns)
+            )
+            SELECT * FROM touched
+            UNION ALL SELECT \(unescaped: Self.tokenColumns) FROM api_tokens WHERE secret_hash = \(secretHash) AND NOT EXISTS (SELECT 1 FROM touched)
             """
         ).first.map(Self.accessToken)
     }
