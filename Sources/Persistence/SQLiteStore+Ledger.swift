@@ -72,22 +72,24 @@ extension SQLiteStore: ChangeLedger {
     }
 
     public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntry] {
-        try await pool.read { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT * FROM ledger_entries
-                        WHERE (? IS NULL OR process_id = ?) AND (? IS NULL OR subscription_id = ?) AND (? IS NULL OR object_type = ?)
-                            AND (? IS NULL OR object_id = ?)
-                        ORDER BY rowid LIMIT ?
-                        """),
-                arguments: [
-                    query.processID?.description, query.processID?.description, query.subscriptionID?.uuidString.lowercased(),
-                    query.subscriptionID?.uuidString.lowercased(), query.objectType, query.objectType, query.objectID, query.objectID,
-                    query.limit,
-                ])
-            return try rows.map(Self.ledgerEntry)
-        }
+        try await pool.read { db in try Self.ledger(query, db) }
+    }
+
+    static func ledger(_ query: LedgerQuery, _ db: Database) throws -> [LedgerEntry] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM ledger_entries
+                    WHERE (? IS NULL OR process_id = ?) AND (? IS NULL OR subscription_id = ?) AND (? IS NULL OR object_type = ?)
+                        AND (? IS NULL OR object_id = ?)
+                    ORDER BY rowid LIMIT ?
+                    """),
+            arguments: [
+                query.processID?.description, query.processID?.description, query.subscriptionID?.uuidString.lowercased(),
+                query.subscriptionID?.uuidString.lowercased(), query.objectType, query.objectType, query.objectID, query.objectID,
+                query.limit,
+            ])
+        return try rows.map(Self.ledgerEntry)
     }
 
     static func ledgerEntry(_ row: Row) throws -> LedgerEntry {

@@ -226,33 +226,46 @@ extension SQLiteStore: ProcessStore {
     }
 
     public func steps(of processID: ProcessID) async throws -> [StepRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT stepid, process_id, name, status, state, created_by, started_at, completed_at, retries, next_retry_at,
-                            failed_reason, error_type, details
-                        FROM process_steps WHERE process_id = ? ORDER BY seq
-                        """), arguments: [processID.description]
-            ).map(Self.stepRecord)
-        }
+        try await pool.read { db in try Self.steps(of: processID, db) }
     }
 
     public func inputStates(of processID: ProcessID) async throws -> [InputStateRecord] {
+        try await pool.read { db in try Self.inputStates(of: processID, db) }
+    }
+
+    /// In one read transaction: the record, steps, inputs and ledger of one instant.
+    public func processRecords(_ id: ProcessID) async throws -> ProcessRecords? {
         try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql:
-                        "SELECT process_id, input_state, input_type, created_by, input_time, page FROM input_states WHERE process_id = ? ORDER BY seq"
-                ),
-                arguments: [processID.description]
-            ).map { row in
-                let kind: String = row["input_type"]
-                return InputStateRecord(
-                    processID: try Self.processID(row["process_id"]), input: try Self.state(row["input_state"]),
-                    kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"],
-                    page: row["page"])
-            }
+            guard let process = try Self.fetchProcess(id, db) else { return nil }
+            return ProcessRecords(
+                process: process, steps: try Self.steps(of: id, db), inputs: try Self.inputStates(of: id, db),
+                ledger: try Self.ledger(LedgerQuery(processID: id), db))
+        }
+    }
+
+    static func steps(of processID: ProcessID, _ db: Database) throws -> [StepRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT stepid, process_id, name, status, state, created_by, started_at, completed_at, retries, next_retry_at,
+                        failed_reason, error_type, details
+                    FROM process_steps WHERE process_id = ? ORDER BY seq
+                    """), arguments: [processID.description]
+        ).map(Self.stepRecord)
+    }
+
+    static func inputStates(of processID: ProcessID, _ db: Database) throws -> [InputStateRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT process_id, input_state, input_type, created_by, input_time, page FROM input_states WHERE process_id = ? ORDER BY seq"
+            ),
+            arguments: [processID.description]
+        ).map { row in
+            let kind: String = row["input_type"]
+            return InputStateRecord(
+                processID: try Self.processID(row["process_id"]), input: try Self.state(row["input_state"]),
+                kind: InputStateRecord.Kind(rawValue: kind) ?? .userInput, createdBy: row["created_by"], inputTime: row["input_time"],
+                page: row["page"])
         }
     }
 

@@ -11,26 +11,43 @@ extension SQLiteStore: SubscriptionStore {
     }
 
     public func subscription(_ id: UUID) async throws -> SubscriptionModel? {
-        try await pool.read { db in
-            let key = id.uuidString.lowercased()
-            guard var model = try Self.loadSubscription(key, db) else { return nil }
-            // A held subscription is never shown in sync: its holder may be changing it.
-            if try String.fetchOne(db.cachedStatement(sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?"), arguments: [key]) != nil
-            {
-                model.insync = false
-            }
-            return model
-        }
+        try await pool.read { db in try Self.subscription(id.uuidString.lowercased(), db)?.model }
     }
 
     public func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel? {
+        try await pool.read { db in try Self.subscription(id.uuidString.lowercased(), at: time, db) }
+    }
+
+    public func subscriptionRecords(_ id: UUID, at time: Date?) async throws -> SubscriptionRecords? {
         try await pool.read { db in
-            try String.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? AND created_at <= ? ORDER BY version DESC LIMIT 1"),
-                arguments: [id.uuidString.lowercased(), SQLiteTime.text(time)]
-            ).map { try SubscriptionModel(json: try JSONValue.parse($0)) }
+            let key = id.uuidString.lowercased()
+            guard let now = try Self.subscription(key, db) else { return nil }
+            let model: SubscriptionModel
+            if let time {
+                guard let then = try Self.subscription(key, at: time, db) else { return nil }
+                model = then
+            } else {
+                model = now.model
+            }
+            return SubscriptionRecords(model: model, lockedBy: now.lockedBy, usedBy: try Self.users(of: key, db))
         }
+    }
+
+    /// The model and its holder. A held subscription is never shown in sync: its holder may
+    /// be changing it.
+    private static func subscription(_ key: String, _ db: Database) throws -> (model: SubscriptionModel, lockedBy: ProcessID?)? {
+        guard var model = try loadSubscription(key, db) else { return nil }
+        let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?"), arguments: [key])
+        if holder != nil { model.insync = false }
+        return (model, try holder.map(processID))
+    }
+
+    private static func subscription(_ key: String, at time: Date, _ db: Database) throws -> SubscriptionModel? {
+        try String.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? AND created_at <= ? ORDER BY version DESC LIMIT 1"),
+            arguments: [key, SQLiteTime.text(time)]
+        ).map { try SubscriptionModel(json: try JSONValue.parse($0)) }
     }
 
     public func subscriptions(_ filter: SubscriptionFilter) async throws -> [SubscriptionSummary] {

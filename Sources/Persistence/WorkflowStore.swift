@@ -20,13 +20,52 @@ public protocol WorkflowStore: WorkerStore, SubscriptionStore, RefusalLog, Proce
     func requireMigrated() async throws
     func productRows() async throws -> [ProductRow]
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry]
+    /// A process with its steps, inputs and ledger, as one read saw them; nil if unknown.
+    func processRecords(_ id: ProcessID) async throws -> ProcessRecords?
+    /// A subscription's model (as it was at `time`, when given) with the process holding it
+    /// and the subscriptions using it now, as one read saw them; nil when it does not exist
+    /// (or did not yet at `time`).
+    func subscriptionRecords(_ id: UUID, at time: Date?) async throws -> SubscriptionRecords?
 
     /// Closes connections (PostgreSQL's pool); the store is unusable afterwards.
     func close() async
 }
 
+/// Everything recorded about one process (see `WorkflowStore.processRecords`).
+public struct ProcessRecords: Sendable {
+    public var process: ProcessRecord
+    public var steps: [StepRecord]
+    public var inputs: [InputStateRecord]
+    public var ledger: [LedgerEntry]
+}
+
+/// A subscription shown whole (see `WorkflowStore.subscriptionRecords`).
+public struct SubscriptionRecords: Sendable {
+    public var model: SubscriptionModel
+    public var lockedBy: ProcessID?
+    public var usedBy: [SubscriptionSummary]
+}
+
 extension WorkflowStore {
     public var isReadOnly: Bool { false }
+
+    /// Three reads; SQLite reads once instead.
+    public func subscriptionRecords(_ id: UUID, at time: Date?) async throws -> SubscriptionRecords? {
+        let found: SubscriptionModel?
+        if let time { found = try await subscription(id, at: time) } else { found = try await subscription(id) }
+        guard let model = found else { return nil }
+        return SubscriptionRecords(
+            model: model, lockedBy: try await subscriptions(SubscriptionFilter(limit: 1, id: id)).first?.lockedBy, usedBy: try await usedBy(id))
+    }
+
+    /// Four reads, each of which sees the process as it is then: a step committed in between
+    /// shows in the steps and not in the record. SQLite reads once instead.
+    public func processRecords(_ id: ProcessID) async throws -> ProcessRecords? {
+        guard let process = try await process(id) else { return nil }
+        return ProcessRecords(
+            process: process, steps: try await steps(of: id), inputs: try await inputStates(of: id),
+            ledger: try await ledger(LedgerQuery(processID: id)))
+    }
 
     /// Fails with a clear message when the database lacks migrations this build needs
     /// ("the database is at migration 0004, this wf needs 0005: run `wf db migrate`"), or

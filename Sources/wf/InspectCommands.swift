@@ -86,14 +86,13 @@ enum ProcessView {
         var inputs: [InputStateRecord]
 
         static func load(_ id: ProcessID, store: any WorkflowStore, registry: WorkflowRegistry) async throws -> Loaded? {
-            guard let record = try await store.process(id) else { return nil }
-            let steps = try await store.steps(of: id)
-            let inputs = try await store.inputStates(of: id)
+            guard let records = try await store.processRecords(id) else { return nil }
+            let (record, steps, inputs) = (records.process, records.steps, records.inputs)
             var initial = inputs.first { $0.kind == .initialState }?.input ?? State()
             for key in State.reservedKeys { initial[raw: key] = record.state[raw: key] ?? steps.first?.state[raw: key] }
             return Loaded(
                 record: record, currentVersion: registry[record.workflowName]?.version, changes: Rendering.stepChanges(steps, initial: initial),
-                ledger: LedgerView.split(try await store.ledger(LedgerQuery(processID: id)), steps: steps), inputs: inputs)
+                ledger: LedgerView.split(records.ledger, steps: steps), inputs: inputs)
         }
     }
 

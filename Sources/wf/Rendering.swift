@@ -6,15 +6,8 @@ import WorkflowEngine
 enum Rendering {
     static func timestamp(_ date: Date?) -> JSONValue {
         guard let date else { return .null }
-        return .string(iso8601.string(from: date))
+        return .string(UTCTimeText.text(date))
     }
-
-    nonisolated(unsafe) static let iso8601: ISO8601DateFormatter = {
-        // ISO8601DateFormatter is thread-safe for formatting; `wf` formats from one task at a time anyway.
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
 
     /// A process in flight whose runner stopped renewing its lease (it crashed or was killed).
     static func isStranded(_ process: ProcessRecord, now: Date = Date()) -> Bool {
@@ -24,8 +17,7 @@ enum Rendering {
     }
 
     static func shortTime(_ date: Date) -> String {
-        let text = iso8601.string(from: date)
-        return String(text.replacingOccurrences(of: "T", with: " ").prefix(23))
+        UTCTimeText.text(date, separator: " ", zone: "")
     }
 
     static func process(_ process: ProcessRecord, currentVersion: String?) -> JSONValue {

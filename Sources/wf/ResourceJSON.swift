@@ -53,10 +53,10 @@ enum ResourceJSON {
     }
 
     /// A subscription's model tree with its lock and users; with `at`, as it was then.
-    static func subscription(_ model: SubscriptionModel, summary: SubscriptionSummary?, usedBy: [SubscriptionSummary], at time: Date?) -> JSONValue {
-        guard case .object(var object) = model.json else { return model.json }
-        object["locked_by"] = summary?.lockedBy.map { .string($0.description) } ?? .null
-        object["in_use_by"] = .array(usedBy.map { .string($0.subscriptionID.uuidString.lowercased()) })
+    static func subscription(_ records: SubscriptionRecords, at time: Date?) -> JSONValue {
+        guard case .object(var object) = records.model.json else { return records.model.json }
+        object["locked_by"] = records.lockedBy.map { .string($0.description) } ?? .null
+        object["in_use_by"] = .array(records.usedBy.map { .string($0.subscriptionID.uuidString.lowercased()) })
         // A past view says so: the model as it was then, not as it is.
         object["as_of"] = time.map { .string(Rendering.shortTime($0)) } ?? .null
         return .object(object)

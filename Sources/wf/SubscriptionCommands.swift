@@ -95,26 +95,17 @@ struct SubscriptionCommand: AsyncParsableCommand {
             try await runCommand {
                 let runtime = try await Runtime.open(database)
                 let id = try await runtime.subscriptionID(subscription)
-                let model: SubscriptionModel
                 let time = try at.map(SubscriptionView.parseTime)
-                if let time {
-                    guard let found = try await runtime.store.subscription(id, at: time) else {
-                        throw CLIError("subscription \(id.uuidString.lowercased()) did not exist yet at \(Rendering.shortTime(time))")
-                    }
-                    model = found
-                } else {
-                    guard let found = try await runtime.store.subscription(id) else {
-                        throw CLIError("subscription \(id.uuidString.lowercased()) does not exist")
-                    }
-                    model = found
+                guard let records = try await runtime.store.subscriptionRecords(id, at: time) else {
+                    let when = time.map { "did not exist yet at \(Rendering.shortTime($0))" } ?? "does not exist"
+                    throw CLIError("subscription \(id.uuidString.lowercased()) \(when)")
                 }
-                let summary = try await runtime.store.subscriptions(SubscriptionFilter(limit: 1, id: id)).first
-                let users = try await runtime.store.usedBy(id)
                 if output.json {
-                    ResourceJSON.subscription(model, summary: summary, usedBy: users, at: time).printJSON()
+                    ResourceJSON.subscription(records, at: time).printJSON()
                     return 0
                 }
-                SubscriptionView.printModel(model, lockedBy: time == nil ? summary?.lockedBy : nil, usedBy: time == nil ? users : [], at: time)
+                SubscriptionView.printModel(
+                    records.model, lockedBy: time == nil ? records.lockedBy : nil, usedBy: time == nil ? records.usedBy : [], at: time)
                 return 0
             }
         }

@@ -14,14 +14,11 @@ extension API {
             _ = try context.require(.read)
             let id = try await subscriptionID(context)
             let time = try request.uri.queryParameters.get("at").map(Self.time(named: "at"))
-            let found: SubscriptionModel?
-            if let time { found = try await store.subscription(id, at: time) } else { found = try await store.subscription(id) }
-            guard let model = found else {
+            guard let records = try await store.subscriptionRecords(id, at: time) else {
                 let when = time.map { "did not exist yet at \(Rendering.shortTime($0))" } ?? "does not exist"
                 throw APIProblem.notFound("subscription \(id.uuidString.lowercased()) \(when)", code: "subscription_not_found")
             }
-            let summary = try await store.subscriptions(SubscriptionFilter(limit: 1, id: id)).first
-            return Response.json(ResourceJSON.subscription(model, summary: summary, usedBy: try await store.usedBy(id), at: time))
+            return Response.json(ResourceJSON.subscription(records, at: time))
         }
         router.get("/api/subscriptions/:id/history") { _, context in
             _ = try context.require(.read)
