@@ -19,13 +19,22 @@ public struct AuditEntry: Sendable, Hashable {
 public struct AuditFilter: Sendable {
     public var user: String?
     public var since: Date?
+    /// Entries before this time only.
+    public var until: Date?
     public var workflow: String?
+    /// The steps of the processes that acted on this subscription, its own events, and the
+    /// refusals of requests naming it.
+    public var subscriptionID: UUID?
     public var limit: Int
 
-    public init(user: String? = nil, since: Date? = nil, workflow: String? = nil, limit: Int = 200) {
+    public init(
+        user: String? = nil, since: Date? = nil, until: Date? = nil, workflow: String? = nil, subscriptionID: UUID? = nil, limit: Int = 200
+    ) {
         self.user = user
         self.since = since
+        self.until = until
         self.workflow = workflow
+        self.subscriptionID = subscriptionID
         self.limit = limit
     }
 }
@@ -34,6 +43,8 @@ extension SQLiteStore {
     public func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
         try await pool.read { db in
             let since = filter.since.map { SQLiteTime.text($0) }
+            let until = filter.until.map { SQLiteTime.text($0) }
+            let subscription = filter.subscriptionID?.uuidString.lowercased()
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -45,19 +56,24 @@ extension SQLiteStore {
                             FROM process_steps st JOIN processes p ON p.process_id = st.process_id
                             JOIN workflows w ON w.workflow_id = p.workflow_id
                             WHERE (? IS NULL OR st.created_by = ?) AND (? IS NULL OR st.completed_at >= ?) AND (? IS NULL OR w.name = ?)
+                                AND (? IS NULL OR st.completed_at < ?)
+                                AND (? IS NULL OR st.process_id IN (SELECT process_id FROM processes_subscriptions WHERE subscription_id = ?))
                             UNION ALL
                             SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
                             FROM subscription_events e
                             WHERE (? IS NULL OR e.created_by = ?) AND (? IS NULL OR e.created_at >= ?) AND ? IS NULL
+                                AND (? IS NULL OR e.created_at < ?) AND (? IS NULL OR e.subscription_id = ?)
                             UNION ALL
                             SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status || ' ' || r.reason, NULL
                             FROM access_refusals r
                             WHERE (? IS NULL OR r.user_name = ?) AND (? IS NULL OR r.at >= ?) AND ? IS NULL
+                                AND (? IS NULL OR r.at < ?) AND (? IS NULL OR instr(r.path, ?) > 0)
                         ) ORDER BY time LIMIT ?
                         """),
                 arguments: [
-                    filter.user, filter.user, since, since, filter.workflow, filter.workflow, filter.user, filter.user, since, since,
-                    filter.workflow, filter.user, filter.user, since, since, filter.workflow, filter.limit,
+                    filter.user, filter.user, since, since, filter.workflow, filter.workflow, until, until, subscription, subscription,
+                    filter.user, filter.user, since, since, filter.workflow, until, until, subscription, subscription,
+                    filter.user, filter.user, since, since, filter.workflow, until, until, subscription, subscription, filter.limit,
                 ])
             return rows.map { row in
                 let process: String? = row["process_id"]

@@ -24,24 +24,7 @@ extension LedgerView {
     /// Prints every ledger entry that touches `object`, oldest first: when, which process
     /// and workflow, which step, who, and the change.
     static func audit(_ object: (type: String, id: Int), filter: AuditFilter, store: any WorkflowStore, json: Bool) async throws {
-        let entries = try await store.ledger(LedgerQuery(objectType: object.type, objectID: object.id))
-        var processes: [ProcessID: ProcessRecord?] = [:]
-        var users: [ProcessID: [UUID: String]] = [:]
-        var rows: [AuditRow] = []
-        for entry in entries {
-            if processes[entry.processID] == nil {
-                processes[entry.processID] = .some(try await store.process(entry.processID))
-                users[entry.processID] = Dictionary(
-                    try await store.steps(of: entry.processID).map { ($0.stepID, $0.createdBy) }, uniquingKeysWith: { first, _ in first })
-            }
-            let process = processes[entry.processID] ?? nil
-            let user = users[entry.processID]?[entry.execution] ?? process?.createdBy ?? "-"
-            if let wanted = filter.user, wanted != user { continue }
-            if let since = filter.since, entry.startedAt < since { continue }
-            if let workflow = filter.workflow, workflow != process?.workflowName { continue }
-            rows.append(AuditRow(entry: entry, process: process, user: user))
-            if rows.count == filter.limit { break }
-        }
+        let (rows, entries) = try await auditRows(object, filter: filter, store: store)
         if json {
             JSONValue.array(rows.map(\.json)).printJSON()
             return
@@ -63,5 +46,32 @@ extension LedgerView {
                         row.process?.workflowName ?? "-", row.entry.step.rawValue, row.user, line(row.entry),
                     ]
                 }))
+    }
+
+    /// The writes to `object` that match `filter` (user, since, until, workflow, limit), each
+    /// with its process and user, and every write to it (to tell "none" from "none that match").
+    static func auditRows(
+        _ object: (type: String, id: Int), filter: AuditFilter, store: any WorkflowStore
+    ) async throws -> (rows: [AuditRow], entries: [LedgerEntry]) {
+        let entries = try await store.ledger(LedgerQuery(objectType: object.type, objectID: object.id))
+        var processes: [ProcessID: ProcessRecord?] = [:]
+        var users: [ProcessID: [UUID: String]] = [:]
+        var rows: [AuditRow] = []
+        for entry in entries {
+            if processes[entry.processID] == nil {
+                processes[entry.processID] = .some(try await store.process(entry.processID))
+                users[entry.processID] = Dictionary(
+                    try await store.steps(of: entry.processID).map { ($0.stepID, $0.createdBy) }, uniquingKeysWith: { first, _ in first })
+            }
+            let process = processes[entry.processID] ?? nil
+            let user = users[entry.processID]?[entry.execution] ?? process?.createdBy ?? "-"
+            if let wanted = filter.user, wanted != user { continue }
+            if let since = filter.since, entry.startedAt < since { continue }
+            if let until = filter.until, entry.startedAt >= until { continue }
+            if let workflow = filter.workflow, workflow != process?.workflowName { continue }
+            rows.append(AuditRow(entry: entry, process: process, user: user))
+            if rows.count == filter.limit { break }
+        }
+        return (rows, entries)
     }
 }

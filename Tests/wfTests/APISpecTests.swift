@@ -258,6 +258,18 @@ struct APISpecTests {
                 #expect(entries.arrayValue?.isEmpty == false, "audit?\(query)")
             }
         }
+        // The subscription and time filters apply before the limit: the first entries about the node, not the node's among the first entries.
+        let about = try await api.check("GET", "/api/audit?subscription=\(node.subscription)&limit=2", token: viewer, expect: 200)
+        #expect(about.arrayValue?.count == 2, "\(about.jsonText)")
+        for entry in about.arrayValue ?? [] {
+            let process = entry.objectValue?["process_id"]?.stringValue
+            #expect(process == node.process || entry.objectValue?["action"]?.stringValue?.contains(node.subscription) == true, "\(entry.jsonText)")
+        }
+        let all = try await api.check("GET", "/api/audit?limit=1000", token: viewer, expect: 200).arrayValue ?? []
+        let middle = try #require(all.dropFirst(all.count / 2).first?.objectValue?["time"]?.stringValue)
+        let before = try await api.check("GET", "/api/audit?limit=1000&until=\(middle)", token: viewer, expect: 200).arrayValue ?? []
+        #expect(!before.isEmpty && before.count < all.count)
+        #expect(before.allSatisfy { ($0.objectValue?["time"]?.stringValue ?? "") < middle })
         for query in ["netbox=device-1", "since=someday", "limit=many"] {
             try await api.check("GET", "/api/audit?\(query)", token: viewer, expect: 400)
         }

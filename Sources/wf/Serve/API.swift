@@ -65,18 +65,15 @@ struct API: Sendable {
             } catch {
                 throw APIProblem.badRequest("\(error)", problems: [FieldProblem(field: "netbox", reason: "\(error)")])
             }
-            let entries = try await store.ledger(LedgerQuery(objectType: reference.type, objectID: reference.id))
-            return .json(.array(entries.filter { entry in until.map { entry.startedAt < $0 } ?? true }.prefix(limit).map(LedgerView.json)))
+            // What the orchestrator wrote to that NetBox object, as `wf audit --netbox --json` shows it.
+            let filter = AuditFilter(user: query.get("user"), since: since, until: until, workflow: query.get("workflow"), limit: limit)
+            return .json(.array(try await LedgerView.auditRows(reference, filter: filter, store: store).rows.map(\.json)))
         }
-        var entries = try await store.audit(AuditFilter(user: query.get("user"), since: since, workflow: query.get("workflow"), limit: limit))
-        if let until { entries = entries.filter { $0.time < until } }
-        if let subscription = query.get("subscription") {
-            let id = try await subscriptionID(subscription)
-            let processes = Set(try await store.processes(of: id))
-            entries = entries.filter { entry in
-                entry.processID.map(processes.contains) ?? entry.action.contains(id.uuidString.lowercased())
-            }
-        }
+        var subscription: UUID?
+        if let text = query.get("subscription") { subscription = try await subscriptionID(text) }
+        let entries = try await store.audit(
+            AuditFilter(
+                user: query.get("user"), since: since, until: until, workflow: query.get("workflow"), subscriptionID: subscription, limit: limit))
         return .json(.array(entries.map(ResourceJSON.audit)))
     }
 
