@@ -18,6 +18,8 @@ struct APIWorkshopTests {
             throw error
         }
         #expect(await server.stop() == 0, "wf serve exits 0 on SIGTERM")
+        // The story asked for every page by 510 and nothing failed: the log has no errors in it.
+        #expect(!server.transcript.contains("error"), "\(server.transcript.suffix(3000))")
     }
 
     @Test(.enabled(if: StoreKind.postgresURL != nil, "WF_TEST_POSTGRES_URL is not set: the two-server case needs PostgreSQL"))

@@ -14,8 +14,14 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = APIProblem.from(error)
-            if problem.status.code >= 500 {
-                logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            // 510 is no failure: it is how a start asks for the next page of its form.
+            if problem.status.code >= 500 && problem.status.code != 510 {
+                logger.error(
+                    "request failed",
+                    metadata: [
+                        "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(problem.status.code)",
+                        "error": "\(error is APIProblem ? "\(problem.code): \(problem.detail)" : "\(error)")",
+                    ])
             }
             return try problem.response(from: request, context: context)
         }
