@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Steps, step lists, state, statuses, the process state machine, the runner, store protocols.
@@ -127,8 +128,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Resources/openapi.json")],
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/web")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -168,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "wfTests",
-            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows"],
+            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows", "wf"],
             swiftSettings: strict
         ),
     ],

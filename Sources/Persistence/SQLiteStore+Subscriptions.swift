@@ -87,10 +87,23 @@ extension SQLiteStore: SubscriptionStore {
                     """)
                 arguments += [field, JSONValue.array(values.map(JSONValue.string)).jsonText]
             }
-            arguments += [filter.limit]
+            if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                conditions.append(
+                    "(instr(lower(s.description), lower(?)) > 0 OR instr(lower(s.customer_id), lower(?)) > 0 OR s.subscription_id LIKE ?)")
+                arguments += [text, text, text.lowercased() + "%"]
+            }
+            if let insync = filter.insync {
+                conditions.append("s.insync = ?")
+                arguments += [insync]
+            }
+            if let customer = filter.customer {
+                conditions.append("s.customer_id = ?")
+                arguments += [customer]
+            }
+            arguments += [filter.limit == SubscriptionFilter.all ? -1 : filter.limit, filter.offset]
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(
-                db.cachedStatement(sql: Self.selectSummary + whereClause + " ORDER BY s.description, s.subscription_id LIMIT ?"), arguments: arguments
+                db.cachedStatement(sql: Self.selectSummary + whereClause + " ORDER BY \(filter.orderClause()) LIMIT ? OFFSET ?"), arguments: arguments
             )
             .map(Self.summary)
         }

@@ -55,7 +55,7 @@ struct APIBench {
         else { throw CLIError("the bench's create_node ended as \(outcome.status.rawValue): \(outcome.failedReason ?? "")") }
 
         let logger = Logger(label: "wf.bench")
-        let router = ServeCommand.router(runtime: runtime, authenticating: true, developer: "bench", logger: logger)
+        let router = try ServeCommand.router(runtime: runtime, authenticating: true, developer: "bench", logger: logger)
         router.get("/bench/floor") { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "{}"))) }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(

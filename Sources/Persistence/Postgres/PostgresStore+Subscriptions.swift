@@ -64,9 +64,23 @@ extension PostgresStore: SubscriptionStore {
                     WHERE r.resource_type = \(try bind(field)) AND v.value = ANY(\(try bind(values))))
                 """)
         }
+        if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let words = try bind(text.lowercased())
+            conditions.append(
+                "(strpos(lower(s.description), \(words)) > 0 OR strpos(lower(s.customer_id), \(words)) > 0 OR s.subscription_id::text LIKE \(try bind(text.lowercased() + "%")))"
+            )
+        }
+        if let insync = filter.insync {
+            conditions.append("s.insync = \(try bind(insync))")
+        }
+        if let customer = filter.customer {
+            conditions.append("s.customer_id = \(try bind(customer))")
+        }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-        let sql = Self.selectSummary + whereClause + " ORDER BY s.description COLLATE \"C\", s.subscription_id LIMIT \(try bind(filter.limit))"
+        let sql =
+            Self.selectSummary + whereClause + " ORDER BY \(filter.orderClause(collate: " COLLATE \"C\"")) LIMIT \(try bind(filter.limit))"
+            + " OFFSET \(try bind(filter.offset))"
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Self.summary)
     }
 

@@ -76,13 +76,30 @@ public struct SubscriptionFilter: Sendable {
     public var limit: Int
     /// One subscription by id (its summary: holder, sync, status).
     public var id: UUID?
+    /// Words found (case-insensitively) in the description or the customer, or the start of the id.
+    public var text: String?
+    public var insync: Bool?
+    public var customer: String?
+    /// Skip this many matches first (paging).
+    public var offset: Int
+    public var order: Order
+
+    /// How the matches are sorted; each with the id last, so that pages never overlap.
+    public enum Order: String, Sendable, CaseIterable {
+        case description
+        case product
+        case status
+        /// The newest start date first; not started yet (initial) last.
+        case newest
+    }
 
     /// No limit: every match.
     public static let all = Int.max
 
     public init(
         product: String? = nil, statuses: Set<Lifecycle> = [], whereValue: (field: String, value: String)? = nil,
-        whereAnyValue: (field: String, values: [String])? = nil, limit: Int = 100, id: UUID? = nil
+        whereAnyValue: (field: String, values: [String])? = nil, limit: Int = 100, id: UUID? = nil, text: String? = nil,
+        insync: Bool? = nil, customer: String? = nil, offset: Int = 0, order: Order = .description
     ) {
         self.product = product
         self.statuses = statuses
@@ -90,6 +107,22 @@ public struct SubscriptionFilter: Sendable {
         self.whereAnyValue = whereAnyValue
         self.limit = limit
         self.id = id
+        self.text = text
+        self.insync = insync
+        self.customer = customer
+        self.offset = offset
+        self.order = order
+    }
+
+    /// The ORDER BY of `order` over `subscriptions s` joined with `products p` (both stores'
+    /// SQL); `collate` follows each text column (PostgreSQL's `COLLATE "C"` sorts as SQLite does).
+    public func orderClause(collate: String = "") -> String {
+        switch order {
+        case .description: "s.description\(collate), s.subscription_id"
+        case .product: "p.name\(collate), s.description\(collate), s.subscription_id"
+        case .status: "s.status\(collate), s.description\(collate), s.subscription_id"
+        case .newest: "s.start_date IS NULL, s.start_date DESC, s.subscription_id"
+        }
     }
 }
 

@@ -6,6 +6,9 @@ import WorkflowEngine
 struct APIContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var identity: Identity?
+    /// The token secret a browser signed in with (the web UI's session cookie), for its
+    /// CSRF value; nil for API clients and with `--no-auth`.
+    var sessionSecret: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import WorkflowEngine
 
 /// Turns every error a route throws (or Hummingbird's own: no route, body too large) into
@@ -22,6 +23,18 @@ struct ProblemMiddleware: RouterMiddleware {
                         "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(problem.status.code)",
                         "error": "\(error is APIProblem ? "\(problem.code): \(problem.detail)" : "\(error)")",
                     ])
+            }
+            let path = request.uri.path
+            if !path.hasPrefix("/api/") && path != "/metrics" {
+                // A person's browser: a page, not a problem document.
+                let text = problem.detail.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                let html =
+                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(problem.status.code) · wf</title>"
+                    + "<link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main><h1>\(problem.status.code) \(problem.status.reasonPhrase)</h1>"
+                    + "<p class=\"error\">\(text)</p><p><a href=\"/\">Home</a></p></main></body></html>"
+                return Response(
+                    status: problem.status, headers: [.contentType: "text/html; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
             }
             return try problem.response(from: request, context: context)
         }
@@ -46,16 +59,33 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.identity = Identity(user: developer, role: .admin, token: nil)
             return try await next(request, context)
         }
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let header = request.headers[.authorization] else {
+        let path = request.uri.path
+        let now = Date()
+        // The web UI: the session cookie, when there is a good one; a page without one sends the person to sign in.
+        if !path.hasPrefix("/api/") && path != "/metrics" {
+            if let secret = WebSession.secret(in: request), let token = try await tokens.token(secretHash: TokenSecret.hash(secret), usedAt: now),
+                token.isUsable(at: now)
+            {
+                context.identity = Identity(user: token.user, role: token.role, token: token)
+                context.sessionSecret = secret
+            }
+            return try await next(request, context)
+        }
+        if Self.publicPaths.contains(path) { return try await next(request, context) }
+        let secret: String
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+                throw await refuse(request, user: nil, "the Authorization header must be 'Bearer <token>'")
+            }
+            secret = String(parts[1])
+        } else if request.method == .get, let session = WebSession.secret(in: request) {
+            // A signed-in page reads the API with its cookie (its live updates: EventSource sends no headers); it never writes that way.
+            secret = session
+        } else {
             throw await refuse(request, user: nil, "send a token: Authorization: Bearer <token> (see `wf token create`)")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
-            throw await refuse(request, user: nil, "the Authorization header must be 'Bearer <token>'")
-        }
-        let now = Date()
-        guard let token = try await tokens.token(secretHash: TokenSecret.hash(String(parts[1])), usedAt: now) else {
+        guard let token = try await tokens.token(secretHash: TokenSecret.hash(secret), usedAt: now) else {
             throw await refuse(request, user: nil, "the token is not known")
         }
         guard token.isUsable(at: now) else {
@@ -75,7 +105,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return APIProblem(.unauthorized, code: "unauthenticated", reason, headers: [.wwwAuthenticate: "Bearer realm=\"wf\""])
     }
 
-    private func record(_ request: Request, user: String?, status: Int, _ reason: String) async {
+    func record(_ request: Request, user: String?, status: Int, _ reason: String) async {
         let refusal = AccessRefusal(
             at: Date(), user: user ?? "anonymous", method: request.method.rawValue, path: request.uri.path, status: status, reason: reason)
         do {

@@ -12,7 +12,7 @@ import WorkflowEngine
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (under /api, described at /api/openapi.json) and run workers in the same process.",
+        abstract: "Serve the web UI (at /), the HTTP API (under /api, described at /api/openapi.json) and run workers in the same process.",
         discussion: """
             Every request but /api/health and /api/openapi.json needs a token (`wf token create`), sent as \
             "Authorization: Bearer <token>"; it acts as the token's user, within the token's role. Several `wf serve` and \
@@ -42,13 +42,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The API's routes behind its middleware: problem documents, request metrics, tokens
     /// (`authenticating: false`: every request acts as `developer`, an admin).
-    static func router(runtime: Runtime, authenticating: Bool, developer: String, logger: Logger) -> Router<APIContext> {
+    static func router(runtime: Runtime, authenticating: Bool, developer: String, logger: Logger) throws -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.middlewares.add(ProblemMiddleware(logger: logger))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(
             AuthenticationMiddleware(tokens: authenticating ? runtime.store : nil, refusals: runtime.store, developer: developer))
         API(runtime: runtime).register(on: router)
+        try WebUI(runtime: runtime, authenticating: authenticating).register(on: router)
         return router
     }
 
@@ -61,14 +62,14 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try await Runtime.open(database)
             let metrics = ServeMetrics.bootstrap()
             let logger = Logger(label: "wf.serve")
-            let router = Self.router(runtime: runtime, authenticating: !noAuth, developer: actor.resolvedUser, logger: logger)
+            let router = try Self.router(runtime: runtime, authenticating: !noAuth, developer: actor.resolvedUser, logger: logger)
             metrics.register(on: router, store: runtime.store)
             let app = Application(
                 router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "wf"),
                 onServerRunning: { channel in
                     let bound = channel.localAddress?.port ?? port
                     print(
-                        "wf serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound) (API under /api, spec at /api/openapi.json)"
+                        "wf serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound) (web UI at /, API under /api, spec at /api/openapi.json)"
                     )
                     if noAuth { printError("warning: --no-auth: every request acts as \(actor.resolvedUser), an admin; for development only") }
                     fflush(nil)
