@@ -271,6 +271,33 @@ struct SubscriptionStoreTests {
         #expect(try await byAny([]).isEmpty)
     }
 
+    @Test(arguments: StoreKind.available) func theFilterSearchesTextSyncAndCustomerAndPagesInEachOrder(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        let (a, b, circuit) = try await store.saveCircuitBetweenTwoNodes()
+        func ids(_ filter: SubscriptionFilter) async throws -> [UUID] { try await store.subscriptions(filter).map(\.subscriptionID) }
+        let all = try await store.subscriptions(SubscriptionFilter(limit: SubscriptionFilter.all))
+        #expect(all.count == 3)
+        // Free text: words of the description (any case) or the start of the id.
+        let word = try #require(a.description.split(separator: " ").last).uppercased()
+        #expect(try await ids(SubscriptionFilter(text: word)).contains(a.subscriptionID))
+        #expect(try await ids(SubscriptionFilter(text: String(b.subscriptionID.uuidString.lowercased().prefix(8)))) == [b.subscriptionID])
+        #expect(try await ids(SubscriptionFilter(text: "no such words")).isEmpty)
+        #expect(Set(try await ids(SubscriptionFilter(insync: all[0].insync))) == Set(all.filter { $0.insync == all[0].insync }.map(\.subscriptionID)))
+        #expect(try await ids(SubscriptionFilter(customer: "nobody")).isEmpty)
+        #expect(
+            try await ids(SubscriptionFilter(limit: SubscriptionFilter.all, customer: all[0].customerID)).count
+                == all.filter { $0.customerID == all[0].customerID }.count)
+        // Paging: in every order the pages of one cover the list once.
+        for order in SubscriptionFilter.Order.allCases {
+            let whole = try await ids(SubscriptionFilter(limit: SubscriptionFilter.all, order: order))
+            var paged: [UUID] = []
+            for offset in 0..<3 { paged += try await ids(SubscriptionFilter(limit: 1, offset: offset, order: order)) }
+            #expect(paged == whole, "\(order)")
+            #expect(Set(whole) == [a.subscriptionID, b.subscriptionID, circuit.subscriptionID])
+        }
+    }
+
     // MARK: - Forced unlock
 
     @Test(arguments: StoreKind.available) func forceUnlockReleasesTheLockAndRecordsWhoAndWhy(kind: StoreKind) async throws {

@@ -43,8 +43,8 @@ extension API {
         }
     }
 
-    /// `?product=&status=a,b&where=field=value&q=text&limit=`: `q` matches the description,
-    /// the customer and the id.
+    /// `?product=&status=a,b&where=field=value&q=text&insync=&limit=`: `q` matches words of
+    /// the description or the customer, or the start of the id.
     private func searchSubscriptions(_ query: Parameters) async throws -> Response {
         var statuses: Set<Lifecycle> = []
         for text in query.getAll("status").flatMap({ $0.split(separator: ",") }) {
@@ -69,18 +69,11 @@ extension API {
                 "insync must be true or false, got '\(insync)'", problems: [FieldProblem(field: "insync", reason: "is not true or false")])
         }
         let limit = try Self.limit(query)
-        let text = query.get("q")?.lowercased()
-        let filtered = text != nil || query.get("insync") != nil
-        var rows = try await store.subscriptions(
-            SubscriptionFilter(
-                product: query.get("product"), statuses: statuses, whereValue: condition, limit: filtered ? SubscriptionFilter.all : limit))
-        if let insync = query.get("insync") { rows = rows.filter { $0.insync == (insync == "true") } }
-        if let text {
-            rows = rows.filter { row in
-                [row.description, row.customerID, row.subscriptionID.uuidString, row.productName].contains { $0.lowercased().contains(text) }
-            }
-        }
-        return .json(.array(rows.prefix(limit).map(SubscriptionView.summary)))
+        // In the query, before the limit: a filter applied afterwards would read every subscription.
+        let filter = SubscriptionFilter(
+            product: query.get("product"), statuses: statuses, whereValue: condition, limit: limit, text: query.get("q"),
+            insync: query.get("insync").map { $0 == "true" })
+        return .json(.array(try await store.subscriptions(filter).map(SubscriptionView.summary)))
     }
 
     /// Each workflow of the subscription's product, and whether it may act on it now (and if
