@@ -139,6 +139,14 @@ import WorkflowTestKit
         let before = try await NetworkMap.load(store: store, at: created.addingTimeInterval(-0.001))
         #expect(before.nodes.count == 2 && before.circuits.isEmpty)
         #expect(try await NetworkMap.load(store: store, at: Date(timeIntervalSince1970: 0)).isEmpty)
+        #expect(!map.truncated)
+
+        // A limit keeps a large network drawable, and says that it left some out; a search picks which.
+        let one = try await NetworkMap.load(store: store, at: nil, limit: 1)
+        #expect(one.truncated && one.nodes.filter { !$0.isPlaceholder }.count == 1 && one.circuits.isEmpty)
+        let searched = try await NetworkMap.load(store: store, at: nil, text: "loc2-core")
+        #expect(searched.nodes.filter { !$0.isPlaceholder }.map(\.name).contains("loc2-core"))
+        #expect(!searched.nodes.contains { $0.name == "loc1-core" && !$0.isPlaceholder })
     }
 
     @Test func leavesOutTheTerminatedAndWhatDidNotExistYet() async throws {

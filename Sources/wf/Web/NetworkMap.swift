@@ -73,6 +73,10 @@ struct NetworkMap: Sendable, Hashable {
     }
 
     var isEmpty: Bool { nodes.isEmpty && circuits.isEmpty }
+    /// Whether `load` left subscriptions out to stay within its limit.
+    var truncated = false
+    /// How many subscriptions `load` draws at most.
+    static let defaultLimit = 400
 }
 
 extension NetworkMap.Node {
@@ -103,7 +107,10 @@ extension NetworkMap {
     /// given: the models and the subscriptions as they were then, leaving out those that did
     /// not exist yet), one model read each. `products` says which products draw as a node or
     /// a circuit (by their root block) and each circuit product's speed.
-    static func load(store: any WorkflowStore, at time: Date?, products: [ProductDefinition] = ProductCatalog.all) async throws -> NetworkMap {
+    static func load(
+        store: any WorkflowStore, at time: Date?, products: [ProductDefinition] = ProductCatalog.all, text: String? = nil,
+        limit: Int = NetworkMap.defaultLimit
+    ) async throws -> NetworkMap {
         let nodeProducts = products.filter { $0.root.name == NodeBlock.blockName }
         let circuitProducts = products.filter { $0.root.name == CircuitBlock.blockName }
         // Now: the listing leaves the terminated out. In the past: a subscription terminated
@@ -111,14 +118,26 @@ extension NetworkMap {
         let statuses = time == nil ? Set(Lifecycle.allCases).subtracting([.terminated]) : []
         var ids: [UUID] = []
         var seen: Set<UUID> = []
+        // At most `limit` subscriptions (and `text` picks which): a picture of a few hundred
+        // nodes is readable, one of a hundred thousand is not, nor quick to draw.
+        var truncated = false
         for product in nodeProducts + circuitProducts {
-            let filter = SubscriptionFilter(product: product.name, statuses: statuses, limit: SubscriptionFilter.all)
-            for summary in try await store.subscriptions(filter) where seen.insert(summary.subscriptionID).inserted {
+            let room = limit - ids.count
+            guard room > 0 else {
+                truncated = true
+                break
+            }
+            let filter = SubscriptionFilter(product: product.name, statuses: statuses, limit: room + 1, text: text)
+            let found = try await store.subscriptions(filter)
+            if found.count > room { truncated = true }
+            for summary in found.prefix(room) where seen.insert(summary.subscriptionID).inserted {
                 ids.append(summary.subscriptionID)
             }
         }
         let models = try await readModels(ids, from: store, at: time).filter { $0.status != .terminated }
-        return try NetworkMapBuilder(nodeProducts: nodeProducts, circuitProducts: circuitProducts).build(models, time: time)
+        var map = try NetworkMapBuilder(nodeProducts: nodeProducts, circuitProducts: circuitProducts).build(models, time: time)
+        map.truncated = truncated
+        return map
     }
 
     /// The models of `ids` (as they were at `time`), a few reads at once, in `ids`' order;

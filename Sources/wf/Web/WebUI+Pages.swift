@@ -396,12 +396,15 @@ extension WebUI {
                 throw WebRefusal(status: .badRequest, heading: "Cannot show that time", message: "\(error)", back: "/map")
             }
         }
-        let map = try await NetworkMap.load(store: store, at: time)
+        let text = nonEmpty(query.get("q"))
+        let map = try await NetworkMap.load(store: store, at: time, text: text)
         return .render(
             "map",
             [
                 "svg": map.svg(), "empty": map.isEmpty, "past": time.map { Rendering.shortTime($0) } ?? false,
-                "at_value": time.map(Self.localInput) ?? "",
+                "at_value": time.map(Self.localInput) ?? "", "q": text ?? "",
+                "truncated": map.truncated
+                    ? "The map shows the first \(NetworkMap.defaultLimit) subscriptions only: narrow it with a search." : false,
             ], nav: "map")
     }
 }
