@@ -232,6 +232,8 @@ def main():
             assert viewer.locator("a.button[href^='/start/']").count() == 0, "a viewer is offered a workflow button"
             viewer.goto(BASE + "/processes/" + process_id)
             assert viewer.locator("button#retry, button#abort, button#resume").count() == 0
+            expect(viewer.locator("dl.facts")).to_contain_text("by alice")
+            expect(viewer.locator("header .who")).to_contain_text("vera")
             shot(viewer, "viewer-process")
 
         browser.close()

@@ -148,8 +148,9 @@ struct WebUI: Sendable {
         var values = values
         if let identity {
             values["identity"] = true
-            values["user"] = identity.user
-            values["role"] = identity.role.rawValue
+            // Not `user`: pages use that name for their own (who started a process).
+            values["signed_in_user"] = identity.user
+            values["signed_in_role"] = identity.role.rawValue
             values["csrf"] = WebSession.csrf(for: context.sessionSecret)
             values["can_sign_out"] = context.sessionSecret != nil
         }
