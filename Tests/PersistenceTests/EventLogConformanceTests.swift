@@ -11,7 +11,7 @@ import WorkflowTestKit
 /// committed, status changed and subscription version saved, written with the change (so a
 /// refused change leaves none), in order, readable by process and by subscription, and
 /// signalled to followers in other processes.
-@Suite("Event log conformance", .storeSlots, .timeLimit(.minutes(1)))
+@Suite("Event log conformance", .storeSlots, .timeLimit(.minutes(5)))
 struct EventLogConformanceTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.

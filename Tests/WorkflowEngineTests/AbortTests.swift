@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Abort is final", .storeSlots, .timeLimit(.minutes(1)))
+@Suite("Abort is final", .storeSlots, .timeLimit(.minutes(5)))
 struct AbortTests {
     static let question = Form(title: "Q", fields: [.accept("ok", "OK")])
 

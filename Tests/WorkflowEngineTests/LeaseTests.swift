@@ -3,7 +3,7 @@ import Testing
 import WorkflowEngine
 import WorkflowTestKit
 
-@Suite("Leases: one runner per process, dead runners taken over", .storeSlots, .timeLimit(.minutes(2)))
+@Suite("Leases: one runner per process, dead runners taken over", .storeSlots, .timeLimit(.minutes(5)))
 struct LeaseTests {
     /// `first >>> work >>> last >>> done`, where `work` hangs on its first run until the gate opens
     /// (or its runner is cancelled), and every step records each run.

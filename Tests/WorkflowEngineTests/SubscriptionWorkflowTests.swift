@@ -53,7 +53,7 @@ enum NodeFlows {
     static let terminate = WorkflowFrames.terminate("terminate", description: "Terminate a subscription", begin >>> succeed("deprovision"))
 }
 
-@Suite("Subscription workflows", .storeSlots, .timeLimit(.minutes(1)))
+@Suite("Subscription workflows", .storeSlots, .timeLimit(.minutes(5)))
 struct SubscriptionWorkflowTests {
     static func harness(_ workflows: [WorkflowDefinition]) async throws -> Harness {
         try await Harness(workflows, products: try ProductRegistry(ProductCatalog.all))

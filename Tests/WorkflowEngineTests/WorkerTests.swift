@@ -8,7 +8,7 @@ import WorkflowTestKit
 /// where a dead runner stopped, and on `stop()` hand their processes over after the step they
 /// are in. A worker sleeps in real time (polls, heartbeats), so these tests run on the wall
 /// clock; they wait for conditions and then assert on the data, never on how long it took.
-@Suite("Workers: claim, run, hand over", .storeSlots, .timeLimit(.minutes(2)))
+@Suite("Workers: claim, run, hand over", .storeSlots, .timeLimit(.minutes(5)))
 struct WorkerTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
