@@ -171,6 +171,23 @@ def main():
         shot(page, "create-node-live")
         node_b = page.locator("dl.facts a[href^='/subscriptions/']").get_attribute("href").split("/")[-1]
 
+        # "Back" returns to the page before with its answer kept; nothing is stored meanwhile.
+        page.goto(BASE + "/start/create_circuit")
+        first_page = answer_page(page)
+        chosen = page.locator(".wizard input[type=radio]:checked").all()
+        chosen_values = [radio.get_attribute("value") for radio in chosen]
+        page.click("button[name=action][value=next]")
+        expect(page.locator(".wizard h2")).not_to_contain_text(page.locator(".steps-indicator li").first.inner_text())
+        page.click("button[name=action][value=back]")
+        expect(page.locator(".steps-indicator li[aria-current]")).to_have_text(page.locator(".steps-indicator li").first.inner_text())
+        assert [r.get_attribute("value") for r in page.locator(".wizard input[type=radio]:checked").all()] == chosen_values, "back keeps the answers"
+        assert api("GET", "/api/processes?workflow=create_circuit") == [], "nothing is stored before the summary's Create"
+
+        # A form posted without this session's CSRF value is refused, and changes nothing.
+        forged = page.request.post(BASE + f"/processes/{process_id}/abort", form={"reason": "forged"})
+        assert forged.status == 403, f"a form without the CSRF value answered {forged.status}"
+        assert api("GET", f"/api/processes/{process_id}")["last_status"] == "completed"
+
         # 2. A circuit: the A side, then the B side without the A node, then the free ports.
         offered, circuit = run_workflow(page, "create_circuit", choices_per_page=[{}, {}, {}], name="create-circuit")
         flat = {name: labels for page_offers in offered for name, labels in page_offers.items()}
