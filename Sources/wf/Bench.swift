@@ -26,9 +26,17 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "With --api: seconds of load per route.") var seconds = 5.0
     @Option(name: .long, help: "With --api: concurrent connections.") var connections = 4
     @Option(name: .long, help: "With --api: start and resume round trips to time.") var rounds = 200
+    @Option(name: .long, help: "Instead, load this many subscriptions with their history in bulk and time what operators read.") var scale: Int?
+    @Flag(name: .long, help: "Instead, the web UI's server time per page on --database as it is (with --scale: on what it loaded).")
+    var ui = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if ui, api { throw ValidationError("--ui and --api measure different things: pick one") }
+        if ui, scale == nil, database == nil {
+            throw ValidationError("--ui times pages on a database: name it with --database, or load one with --scale")
+        }
+        if let scale, scale < 20 || api { throw ValidationError("--scale takes at least 20 subscriptions, and not with --api") }
         guard seconds > 0, (1...256).contains(connections), rounds > 0 else {
             throw ValidationError("--seconds and --rounds must be positive, --connections from 1 to 256")
         }
@@ -59,6 +67,15 @@ struct Bench: AsyncParsableCommand {
                     database: directory.appendingPathComponent("api.sqlite").path, seconds: seconds, connections: connections, rounds: rounds)
                 return try await bench.run(json: output.json)
             }
+            if ui, scale == nil, let database {
+                var options = DatabaseOptions()
+                options.database = database
+                let runtime = try await Runtime.open(options)
+                let figures = try await WebPageBench(runtime: runtime, rounds: rounds == 200 ? 50 : rounds).run()
+                WebPageBench.report(figures, heading: "wf bench --ui on \(runtime.store.locationDescription)", json: output.json)
+                return 0
+            }
+            if let scale { return try await ScaleBench(count: scale, database: database, directory: directory).run(json: output.json) }
             let location = try Self.scratch(database ?? directory.appendingPathComponent("bench.sqlite").path, poolSize: 8 + 64 * concurrency)
             let store = try await Stores.openForBenchmark(location)
             try await store.migrate()
