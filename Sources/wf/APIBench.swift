@@ -57,18 +57,8 @@ struct APIBench {
         let logger = Logger(label: "wf.bench")
         let router = try ServeCommand.router(runtime: runtime, authenticating: true, developer: "bench", logger: logger)
         router.get("/bench/floor") { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "{}"))) }
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let serving = Task { try await group.run() }
-        var port = 0
-        for await bound in ports {
-            port = bound
-            break
-        }
-        let base = "http://127.0.0.1:\(port)"
+        let server = await LoopbackServer.start(router, logger: logger)
+        let base = server.base
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: HTTPClient.Configuration(
@@ -101,13 +91,11 @@ struct APIBench {
             latencies = [("start -> suspended (POST /api/processes/bench_confirm)", starts), ("resume -> completed (POST …/resume)", resumes)]
         } catch {
             try? await client.shutdown()
-            await group.triggerGracefulShutdown()
-            _ = await serving.result
+            await server.stop()
             throw error
         }
         try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = await serving.result
+        await server.stop()
         let startup = try await Self.startup(database: database)
         report(rates: rates, latencies: latencies, startup: startup, json: json)
         return 0

@@ -30,17 +30,8 @@ struct WebPageBench {
         let pages = try await samplePages()
         let logger = Logger(label: "wf.bench.ui")
         let router = try ServeCommand.router(runtime: runtime, authenticating: true, developer: "bench", logger: logger)
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let serving = Task { try await group.run() }
-        var port = 0
-        for await bound in ports {
-            port = bound
-            break
-        }
+        let server = await LoopbackServer.start(router, logger: logger)
+        let port = server.port
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var figures: [Figure] = []
         do {
@@ -67,13 +58,11 @@ struct WebPageBench {
             }
         } catch {
             try? await client.shutdown()
-            await group.triggerGracefulShutdown()
-            _ = await serving.result
+            await server.stop()
             throw error
         }
         try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = await serving.result
+        await server.stop()
         return figures
     }
 
