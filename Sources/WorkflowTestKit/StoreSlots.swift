@@ -13,7 +13,7 @@ import Testing
 /// do), so a suite cannot wait on its own tests; nor does a test wait for a second slot.
 public struct StoreSlots: SuiteTrait, TestTrait, TestScoping {
     /// How many marked test cases may run at once.
-    public static let width = 20
+    public static let width = 12
 
     public var isRecursive: Bool { true }
 
