@@ -170,7 +170,9 @@ let package = Package(
         ),
         .testTarget(
             name: "wfTests",
-            dependencies: ["WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows", "wf"],
+            dependencies: [
+                "WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows", "wf", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ],

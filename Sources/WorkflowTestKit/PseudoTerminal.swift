@@ -59,11 +59,7 @@ public final class PseudoTerminal: @unchecked Sendable {
     public func expect(_ text: String, timeout: Double = 30) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if let range = output.range(of: text) {
-                let seen = String(output[..<range.upperBound])
-                output.removeSubrange(..<range.upperBound)
-                return seen
-            }
+            if let seen = take(text) { return seen }
             let left = deadline.timeIntervalSinceNow
             guard left > 0 else { throw PseudoTerminalError("timed out waiting for \(text.debugDescription); the terminal shows:\n\(output)") }
             var descriptor = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
@@ -73,6 +69,34 @@ public final class PseudoTerminal: @unchecked Sendable {
                 if count > 0 { output += String(decoding: buffer[..<count], as: UTF8.self) }
             }
         }
+    }
+
+    /// `expect` for a program in this very process (a prompter in a task): between looks it
+    /// gives its thread back, which the program may need to write at all; and `timeout`
+    /// counts the time spent looking, not the time a busy machine kept the test waiting.
+    @discardableResult
+    public func expect(_ text: String, timeout: Double = 30) async throws -> String {
+        for _ in 0..<max(1, Int(timeout / 0.02)) {
+            if let seen = take(text) { return seen }
+            var descriptor = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            while poll(&descriptor, 1, 0) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = read(master, &buffer, buffer.count)
+                guard count > 0 else { break }
+                output += String(decoding: buffer[..<count], as: UTF8.self)
+            }
+            if let seen = take(text) { return seen }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw PseudoTerminalError("timed out waiting for \(text.debugDescription); the terminal shows:\n\(output)")
+    }
+
+    /// What came up to and including `text`, consumed; nil while it has not come.
+    private func take(_ text: String) -> String? {
+        guard let range = output.range(of: text) else { return nil }
+        let seen = String(output[..<range.upperBound])
+        output.removeSubrange(..<range.upperBound)
+        return seen
     }
 
     /// Types `line` and Enter.

@@ -14,40 +14,40 @@ struct PseudoTerminalSessionTests {
         let inventory = LabInventory()
         let session = FormSession(inventory.circuitForm)
         let prompter = TerminalPrompter(io: FileDescriptorTerminal(input: terminal.slave, output: terminal.slave))
-        let filling = Task { try await prompter.fill(session, confirmation: "Start fixture_create_circuit with these answers?") }
+        let filling = terminal.run { try await prompter.fill(session, confirmation: "Start fixture_create_circuit with these answers?") }
 
         // A side: the nodes, numbered with their labels.
-        let aSide = try terminal.expect("Choose 1-3: ")
+        let aSide = try await terminal.expect("Choose 1-3: ")
         #expect(aSide.contains("1) rt1.lab"))
         #expect(aSide.contains("3) rt3.lab"))
         terminal.send("7")
-        try terminal.expect(#""7" is not one of 1–3"#)
-        try terminal.expect("Choose 1-3: ")
+        try await terminal.expect(#""7" is not one of 1–3"#)
+        try await terminal.expect("Choose 1-3: ")
         terminal.send("1")
 
         // A-side port: only rt1's ports.
-        let aPort = try terminal.expect("Choose 1-3: ")
+        let aPort = try await terminal.expect("Choose 1-3: ")
         #expect(aPort.contains("1) xe-0/0/0"))
         #expect(!aPort.contains("et-1/0/0"))
         terminal.send("2")
-        try terminal.expect("  → xe-0/0/1")
+        try await terminal.expect("  → xe-0/0/1")
 
         // B side: choosing the A-side node again is refused by the page's check.
-        try terminal.expect("Choose 1-3: ")
+        try await terminal.expect("Choose 1-3: ")
         terminal.send("1")
-        try terminal.expect("b_side.node_b: cannot be the A-side node")
-        try terminal.expect("Choose 1-3: ")
+        try await terminal.expect("b_side.node_b: cannot be the A-side node")
+        try await terminal.expect("Choose 1-3: ")
         terminal.send("2")
 
         // B-side port: rt2's ports; the description keeps its default.
-        let bPort = try terminal.expect("Choose 1-2: ")
+        let bPort = try await terminal.expect("Choose 1-2: ")
         #expect(bPort.contains("1) et-1/0/0"))
         terminal.send("1")
-        try terminal.expect("Description [lab circuit]: ")
+        try await terminal.expect("Description [lab circuit]: ")
         terminal.send("")
 
         // The summary, by label, then the confirmation.
-        let summary = try terminal.expect("Start fixture_create_circuit with these answers? [y/N]: ")
+        let summary = try await terminal.expect("Start fixture_create_circuit with these answers? [y/N]: ")
         #expect(summary.contains("== Summary =="))
         #expect(summary.contains("A-side node: rt1.lab"))
         #expect(summary.contains("A-side port: xe-0/0/1"))
@@ -78,16 +78,16 @@ struct PseudoTerminalSessionTests {
         let terminal = try PseudoTerminal()
         let inventory = LabInventory()
         let prompter = TerminalPrompter(io: FileDescriptorTerminal(input: terminal.slave, output: terminal.slave))
-        let filling = Task { try await prompter.fill(FormSession(inventory.circuitForm), confirmation: "Start?") }
+        let filling = terminal.run { try await prompter.fill(FormSession(inventory.circuitForm), confirmation: "Start?") }
         for answer in ["3", "1", "1"] {
-            try terminal.expect(": ")
+            try await terminal.expect(": ")
             terminal.send(answer)
         }
-        try terminal.expect("Choose 1-3: ")
+        try await terminal.expect("Choose 1-3: ")
         terminal.send("1")
-        try terminal.expect("Description [lab circuit]: ")
+        try await terminal.expect("Description [lab circuit]: ")
         terminal.send("a link")
-        try terminal.expect("Start? [y/N]: ")
+        try await terminal.expect("Start? [y/N]: ")
         terminal.send("n")
         #expect(try await filling.value == nil)
     }

@@ -113,12 +113,12 @@ struct EmptyChoiceOnATerminalTests {
     @Test func emptyRequiredChoiceEndsTheFormWithItsReason() async throws {
         let terminal = try PseudoTerminal()
         let prompter = TerminalPrompter(io: FileDescriptorTerminal(input: terminal.slave, output: terminal.slave))
-        let filling = Task { try await prompter.fill(FormSession(Self.flow), confirmation: "Start?") }
+        let filling = terminal.run { try await prompter.fill(FormSession(Self.flow), confirmation: "Start?") }
         let error = await #expect(throws: WorkflowError.self) { try await filling.value }
         #expect(error?.code == .nothingToChoose)
         #expect(error?.description == "no active Node to connect yet: run create_node first")
         terminal.send("1")
-        let seen = try terminal.expect("1")
+        let seen = try await terminal.expect("1")
         #expect(!seen.contains("Choose"), "nothing was asked")
 
         // --input gives the same message.
@@ -130,9 +130,9 @@ struct EmptyChoiceOnATerminalTests {
         let terminal = try PseudoTerminal()
         let prompter = TerminalPrompter(io: FileDescriptorTerminal(input: terminal.slave, output: terminal.slave))
         let form = Form(title: "B side", fields: [.choice("node_b", "B-side node", choices: [], required: false), .integer("vlan", "VLAN")])
-        let asking = Task { try prompter.ask(form) }
-        try terminal.expect("(nothing to choose from; left out)")
-        try terminal.expect("VLAN: ")
+        let asking = terminal.run { try prompter.ask(form) }
+        try await terminal.expect("(nothing to choose from; left out)")
+        try await terminal.expect("VLAN: ")
         terminal.send("1")
         #expect(try await asking.value == ["vlan": 1])
     }

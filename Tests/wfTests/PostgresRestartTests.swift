@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Persistence
 import Testing
 import WorkflowEngine
@@ -27,7 +28,9 @@ struct PostgresRestartTests {
         defer { wf.remove() }
         let migrated = try wf.run(["db", "migrate"])
         try #require(migrated.status == 0, "wf db migrate: \(migrated.stderr)")
-        let store = try await PostgresStore.connect(cluster.url)
+        // The test's own pool waits longer than the workers' 5 s: on a loaded machine an
+        // enqueue before the restart may take that long, and only the workers' calls are lost.
+        let store = try await PostgresStore.connect(cluster.url.replacingOccurrences(of: "query_timeout=5", with: "query_timeout=30"))
         do {
             try await drainAcrossARestart(cluster, wf: wf, store: store)
         } catch {
@@ -38,7 +41,9 @@ struct PostgresRestartTests {
     }
 
     private func drainAcrossARestart(_ cluster: ThrowawayPostgres, wf: WFRunner, store: PostgresStore) async throws {
-        let engine = Engine(store: store, registry: try WorkflowRegistry(WorkflowCatalog.all))
+        var quiet = Logger(label: "wf.engine.test")
+        quiet.logLevel = .warning
+        let engine = Engine(store: store, registry: try WorkflowRegistry(WorkflowCatalog.all), logger: quiet)
         var batch: [ProcessID] = []
         for _ in 0..<Self.processCount {
             batch.append(try await engine.enqueue(EngineCheckTask.name, input: .merged(["step_millis": 40]), user: "restart"))

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Persistence
 import Testing
 import WorkflowEngine
@@ -28,7 +29,10 @@ struct ScaleOutTests {
                 await store.close()
             }
         }
-        let engine = Engine(store: store, registry: try WorkflowRegistry(WorkflowCatalog.all))
+        // Quiet: a thousand "process started" lines would bury a failure in the CI log.
+        var quiet = Logger(label: "wf.engine.test")
+        quiet.logLevel = .warning
+        let engine = Engine(store: store, registry: try WorkflowRegistry(WorkflowCatalog.all), logger: quiet)
 
         // 1. A thousand five-step processes, enqueued before any worker runs.
         var batch: [ProcessID] = []
