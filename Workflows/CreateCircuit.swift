@@ -94,14 +94,15 @@ public enum CreateCircuit: Workflow {
     static func usableNodes(_ context: FormContext) async throws -> [Choice] {
         try await context.cached("usable-nodes") {
             guard let store = context.subscriptions else { return [] }
-            var choices: [Choice] = []
-            for summary in try await store.subscriptions(
-                SubscriptionFilter(product: NodeProduct.definition.name, statuses: [.active], limit: SubscriptionFilter.all))
-            where unusable(summary) == nil {
-                let node = try await store.subscription(summary.subscriptionID)?.root.decode(NodeBlock.self)
-                choices.append(Choice(.string(summary.subscriptionID.uuidString.lowercased()), label: node?.nodeName ?? summary.description))
+            let usable = try await store.subscriptions(
+                SubscriptionFilter(product: NodeProduct.definition.name, statuses: [.active], limit: SubscriptionFilter.all)
+            ).filter { unusable($0) == nil }
+            // The names in one read: a network of 10,000 nodes is one statement, not 40,000.
+            let names = try await store.blockValues("node_name", of: usable.map(\.subscriptionID))
+            return usable.map { summary in
+                Choice(.string(summary.subscriptionID.uuidString.lowercased()), label: names[summary.subscriptionID]?.first ?? summary.description)
             }
-            return choices.sorted { $0.label < $1.label }
+            .sorted { $0.label < $1.label }
         }
     }
 

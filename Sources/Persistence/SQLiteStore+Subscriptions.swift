@@ -42,7 +42,7 @@ extension SQLiteStore: SubscriptionStore {
         return (model, try holder.map(processID))
     }
 
-    private static func subscription(_ key: String, at time: Date, _ db: Database) throws -> SubscriptionModel? {
+    static func subscription(_ key: String, at time: Date, _ db: Database) throws -> SubscriptionModel? {
         try String.fetchOne(
             db.cachedStatement(
                 sql: "SELECT model FROM subscription_versions WHERE subscription_id = ? AND created_at <= ? ORDER BY version DESC LIMIT 1"),

@@ -14,7 +14,7 @@ import WorkflowTestKit
 struct SubscriptionStoreTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(14)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(16)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -224,6 +224,49 @@ struct SubscriptionStoreTests {
         #expect(try await store.subscription(id, at: Subscriptions.at(15)) == models[0], "the unchanged save at +10 is no version")
         #expect(try await store.subscription(id, at: Subscriptions.at(25)) == models[1])
         #expect(try await store.subscription(id, at: Subscriptions.at(99)) == store.subscription(id))
+    }
+
+    // MARK: - Many at once
+
+    @Test(arguments: StoreKind.available) func manyAtOnceReadAsEachIsNowAndAsEachWasThen(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        let models = try await Self.history(store)
+        let a = try await store.save(try Subscriptions.node("loc3-core", id: 17), by: "seed", at: Subscriptions.at(40))
+        let b = try await store.save(try Subscriptions.node("loc4-core", id: 18), by: "seed", at: Subscriptions.at(40))
+        let circuit = try await store.save(try Subscriptions.circuit(a, b), by: "seed", at: Subscriptions.at(40))
+        let held = try await store.save(try Subscriptions.node("loc9-core", id: 9), by: "seed", at: Subscriptions.at(40))
+        let holder = Fixtures.process()
+        try await store.insertProcess(holder, inputs: [Fixtures.input(holder)], locks: [SubscriptionLock(held.subscriptionID)])
+        let missing = UUID()
+        let ids = [circuit.subscriptionID, missing, models[0].subscriptionID, a.subscriptionID, held.subscriptionID, b.subscriptionID]
+
+        // Now: each as `subscription(_:)` reads it, in the order asked, the unknown left out.
+        var expected: [SubscriptionModel] = []
+        for id in ids where id != missing { expected.append(try #require(try await store.subscription(id))) }
+        let now = try await store.newestVersions(ids, at: nil)
+        #expect(now == expected)
+        #expect(now.last(where: { $0.subscriptionID == held.subscriptionID })?.insync == false, "a held subscription is never in sync")
+
+        // Then: as each was at that time; the subscriptions saved later are left out.
+        let then = try await store.newestVersions(ids, at: Subscriptions.at(25))
+        #expect(then.map(\.subscriptionID) == [models[0].subscriptionID])
+        #expect(then.first == models[1])
+        #expect(try await store.newestVersions([], at: nil).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.available) func blockValuesNameEachSubscriptionsValuesOfAField(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        let (a, b, circuit) = try await store.saveCircuitBetweenTwoNodes()
+        let names = try await store.blockValues("node_name", of: [a.subscriptionID, b.subscriptionID, circuit.subscriptionID, UUID()])
+        #expect(names[a.subscriptionID] == [try #require(a["node_name"]?.stringValue)])
+        #expect(names[b.subscriptionID] == [try #require(b["node_name"]?.stringValue)])
+        #expect(names[circuit.subscriptionID] == nil, "the circuit's sides sit on the nodes' blocks, which the nodes own")
+        let ports = try await store.blockValues("port_name", of: [circuit.subscriptionID])
+        #expect(ports[circuit.subscriptionID] == ["xe-0/0/0", "xe-0/0/1"])
+        #expect(try await store.blockValues("no_such_field", of: [a.subscriptionID]).isEmpty)
+        #expect(try await store.blockValues("node_name", of: []).isEmpty)
     }
 
     // MARK: - Finding by value

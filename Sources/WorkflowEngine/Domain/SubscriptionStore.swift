@@ -167,6 +167,15 @@ public protocol SubscriptionStore: Sendable {
     func subscription(_ id: UUID, at time: Date) async throws -> SubscriptionModel?
     func subscriptions(_ filter: SubscriptionFilter) async throws -> [SubscriptionSummary]
     func subscriptionIDs(withPrefix prefix: String, limit: Int) async throws -> [UUID]
+    /// Many subscriptions in one read, in `ids`' order, each as its newest saved version has
+    /// it (at `time`, when given: as it was then, leaving out those that did not exist yet);
+    /// now, with the status, sync, dates and note of the subscription row, and a held one
+    /// never in sync. For pictures and lists of many (the network map): a block borrowed from
+    /// another subscription reads as it was saved, where `subscription(_:)` reads it live.
+    func newestVersions(_ ids: [UUID], at time: Date?) async throws -> [SubscriptionModel]
+    /// The values of the block field `field` (a resource type such as `node_name`) in each of
+    /// `ids`, from any of its blocks, sorted; a subscription without one is left out.
+    func blockValues(_ field: String, of ids: [UUID]) async throws -> [UUID: [String]]
     func versions(of id: UUID) async throws -> [SubscriptionVersion]
     func events(of id: UUID) async throws -> [SubscriptionEvent]
     /// The processes that touched the subscription, oldest first.

@@ -105,7 +105,7 @@ extension NetworkMap.Endpoint {
 extension NetworkMap {
     /// Reads every Node and Circuit subscription that is not terminated (at `time`, when
     /// given: the models and the subscriptions as they were then, leaving out those that did
-    /// not exist yet), one model read each. `products` says which products draw as a node or
+    /// not exist yet), each as its newest version saved it, all in one read. `products` says which products draw as a node or
     /// a circuit (by their root block) and each circuit product's speed.
     static func load(
         store: any WorkflowStore, at time: Date?, products: [ProductDefinition] = ProductCatalog.all, text: String? = nil,
@@ -134,36 +134,10 @@ extension NetworkMap {
                 ids.append(summary.subscriptionID)
             }
         }
-        let models = try await readModels(ids, from: store, at: time).filter { $0.status != .terminated }
+        let models = try await store.newestVersions(ids, at: time).filter { $0.status != .terminated }
         var map = try NetworkMapBuilder(nodeProducts: nodeProducts, circuitProducts: circuitProducts).build(models, time: time)
         map.truncated = truncated
         return map
-    }
-
-    /// The models of `ids` (as they were at `time`), a few reads at once, in `ids`' order;
-    /// those that did not exist are left out.
-    private static func readModels(_ ids: [UUID], from store: any WorkflowStore, at time: Date?) async throws -> [SubscriptionModel] {
-        let width = 8
-        var found = [SubscriptionModel?](repeating: nil, count: ids.count)
-        try await withThrowingTaskGroup(of: (Int, SubscriptionModel?).self) { group in
-            func read(_ index: Int) {
-                let id = ids[index]
-                group.addTask {
-                    if let time { return (index, try await store.subscription(id, at: time)) }
-                    return (index, try await store.subscription(id))
-                }
-            }
-            for index in ids.indices.prefix(width) { read(index) }
-            var next = min(width, ids.count)
-            while let (index, model) = try await group.next() {
-                found[index] = model
-                if next < ids.count {
-                    read(next)
-                    next += 1
-                }
-            }
-        }
-        return found.compactMap { $0 }
     }
 }
 
