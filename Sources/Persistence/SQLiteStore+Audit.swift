@@ -41,41 +41,56 @@ public struct AuditFilter: Sendable {
 
 extension SQLiteStore {
     public func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
-        try await pool.read { db in
-            let since = filter.since.map { SQLiteTime.text($0) }
-            let until = filter.until.map { SQLiteTime.text($0) }
-            let subscription = filter.subscriptionID?.uuidString.lowercased()
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT * FROM (
-                            SELECT st.completed_at AS time, st.created_by AS user, w.name AS workflow, st.process_id AS process_id,
-                                st.name AS action, st.status AS status,
-                                (SELECT group_concat(v.subscription_id || '#' || v.version, ',') FROM subscription_versions v
-                                    WHERE v.process_id = st.process_id AND v.step_name = st.name) AS versions
-                            FROM process_steps st JOIN processes p ON p.process_id = st.process_id
-                            JOIN workflows w ON w.workflow_id = p.workflow_id
-                            WHERE (? IS NULL OR st.created_by = ?) AND (? IS NULL OR st.completed_at >= ?) AND (? IS NULL OR w.name = ?)
-                                AND (? IS NULL OR st.completed_at < ?)
-                                AND (? IS NULL OR st.process_id IN (SELECT process_id FROM processes_subscriptions WHERE subscription_id = ?))
-                            UNION ALL
-                            SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
-                            FROM subscription_events e
-                            WHERE (? IS NULL OR e.created_by = ?) AND (? IS NULL OR e.created_at >= ?) AND ? IS NULL
-                                AND (? IS NULL OR e.created_at < ?) AND (? IS NULL OR e.subscription_id = ?)
-                            UNION ALL
-                            SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status || ' ' || r.reason, NULL
-                            FROM access_refusals r
-                            WHERE (? IS NULL OR r.user_name = ?) AND (? IS NULL OR r.at >= ?) AND ? IS NULL
-                                AND (? IS NULL OR r.at < ?) AND (? IS NULL OR instr(r.path, ?) > 0)
-                        ) ORDER BY time LIMIT ?
-                        """),
-                arguments: [
-                    filter.user, filter.user, since, since, filter.workflow, filter.workflow, until, until, subscription, subscription,
-                    filter.user, filter.user, since, since, filter.workflow, until, until, subscription, subscription,
-                    filter.user, filter.user, since, since, filter.workflow, until, until, subscription, subscription, filter.limit,
-                ])
-            return rows.map { row in
+        // Each part's WHERE names only the filters given: SQLite plans a statement once, and a
+        // `(? IS NULL OR column = ?)` would keep it from the indexes on user and time.
+        let since = filter.since.map { SQLiteTime.text($0) }
+        let until = filter.until.map { SQLiteTime.text($0) }
+        let subscription = filter.subscriptionID?.uuidString.lowercased()
+        var arguments: StatementArguments = []
+        func part(user: String, time: String, extra: [(String, (any DatabaseValueConvertible)?)]) -> String {
+            var conditions: [String] = []
+            let given: [(String, (any DatabaseValueConvertible)?)] =
+                [("\(user) = ?", filter.user), ("\(time) >= ?", since), ("\(time) < ?", until)] + extra
+            for (condition, value) in given {
+                guard let value else { continue }
+                conditions.append(condition)
+                arguments += [value]
+            }
+            return conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        }
+        // Events and refusals belong to no workflow: a workflow filter leaves them out.
+        let onlySteps = filter.workflow != nil
+        let steps = part(
+            user: "st.created_by", time: "st.completed_at",
+            extra: [
+                ("w.name = ?", filter.workflow),
+                ("st.process_id IN (SELECT process_id FROM processes_subscriptions WHERE subscription_id = ?)", subscription),
+            ])
+        let events = onlySteps ? "" : part(user: "e.created_by", time: "e.created_at", extra: [("e.subscription_id = ?", subscription)])
+        let refusals = onlySteps ? "" : part(user: "r.user_name", time: "r.at", extra: [("instr(r.path, ?) > 0", subscription)])
+        arguments += [filter.limit]
+        let sql = """
+            SELECT * FROM (
+                SELECT st.completed_at AS time, st.created_by AS user, w.name AS workflow, st.process_id AS process_id,
+                    st.name AS action, st.status AS status,
+                    (SELECT group_concat(v.subscription_id || '#' || v.version, ',') FROM subscription_versions v
+                        WHERE v.process_id = st.process_id AND v.step_name = st.name) AS versions
+                FROM process_steps st JOIN processes p ON p.process_id = st.process_id
+                JOIN workflows w ON w.workflow_id = p.workflow_id
+                \(steps)
+            \(onlySteps ? "" : """
+                UNION ALL
+                SELECT e.created_at, e.created_by, NULL, NULL, e.event || ' ' || e.subscription_id, e.detail, NULL
+                FROM subscription_events e \(events)
+                UNION ALL
+                SELECT r.at, r.user_name, NULL, NULL, 'refused ' || r.method || ' ' || r.path, r.status || ' ' || r.reason, NULL
+                FROM access_refusals r \(refusals)
+                """)
+            ) ORDER BY time LIMIT ?
+            """
+        let bound = arguments
+        return try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map { row in
                 let process: String? = row["process_id"]
                 let versions: String? = row["versions"]
                 return AuditEntry(

@@ -191,7 +191,7 @@ extension SQLiteStore: ProcessStore {
                 arguments += StatementArguments(statuses)
             }
             if let workflow = filter.workflow {
-                conditions.append("w.name = ?")
+                conditions.append("p.workflow_id = (SELECT workflow_id FROM workflows WHERE name = ?)")
                 arguments += [workflow]
             }
             if let assignee = filter.waitingFor {

@@ -211,7 +211,9 @@ extension PostgresStore: ProcessStore {
         }
         if let workflow = filter.workflow {
             binds.append(workflow)
-            conditions.append("w.name = $\(binds.count)")
+            // By the id, which `processes_workflow_started_idx` leads with: through the join on
+            // the name, PostgreSQL cannot tell which workflow it is and walks the newest processes.
+            conditions.append("p.workflow_id = (SELECT workflow_id FROM workflows WHERE name = $\(binds.count))")
         }
         if let assignee = filter.waitingFor {
             binds.append(assignee)
