@@ -18,6 +18,8 @@ public struct PersistenceError: Error, Sendable, CustomStringConvertible {
         public static let unknownBlock = Code("unknown_block")
         public static let invalidLocation = Code("invalid_location")
         public static let queryFailed = Code("query_failed")
+        /// A write the database acknowledged is not there: the step built on it is refused.
+        public static let commitLost = Code("commit_lost")
     }
 
     public var code: Code

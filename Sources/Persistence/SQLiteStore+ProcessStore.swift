@@ -99,6 +99,14 @@ extension SQLiteStore: ProcessStore {
         let stateText = commit.state.json.jsonText
         let formText = try commit.form.map { try JSONValue(encoding: $0).jsonText }
         try await pool.write { db in
+            // As on PostgreSQL (where it can happen): nothing is logged after a step that is not.
+            if let follows = commit.follows,
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM process_steps WHERE process_id = ? AND stepid = ?"),
+                    arguments: [commit.step.processID.description, follows.uuidString.lowercased()]) == nil
+            {
+                throw commit.predecessorLost(database: path)
+            }
             guard commit.status != .running else {
                 // The process runs on: append the row, fenced by the lease (one page written).
                 try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)

@@ -42,6 +42,8 @@ extension Engine {
         var current = process
         var attempt = attempt
         var index = start
+        // The log row of the step this run committed last: each commit names it (`follows`).
+        var committed: UUID?
         if index >= steps.endIndex {
             // Nothing left to run (the answered step was the last one): complete.
             let now = environment.now()
@@ -61,8 +63,10 @@ extension Engine {
             if commit.status == .running && index + 1 == steps.endIndex {
                 commit.status = .completed
             }
+            commit.follows = committed
             let outcome = try await self.commit(commit, to: current, activity: activity)
             guard outcome.status == .running else { return outcome }
+            committed = commit.step.stepID
             current.state = commit.state
             current.lastStep = step.key
             index += 1

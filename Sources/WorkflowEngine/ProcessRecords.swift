@@ -154,10 +154,15 @@ public struct StepCommit: Sendable {
     public var nextRetryAt: Date?
     /// Subscriptions the step saved: written in the same transaction, each as a new version.
     public var subscriptions: [SubscriptionWrite]
+    /// The log row this runner committed just before, in this run: the write is refused when
+    /// that row is not in the log. A database may acknowledge a write it then loses (over
+    /// PostgreSQL's extended protocol, a connection that ends between a statement and its
+    /// commit); a step built on a lost one must not be logged after it.
+    public var follows: UUID?
 
     public init(
         step: StepRecord, owner: String, status: ProcessStatus, state: State, form: Form? = nil, failedReason: String? = nil,
-        nextRetryAt: Date? = nil, subscriptions: [SubscriptionWrite] = []
+        nextRetryAt: Date? = nil, subscriptions: [SubscriptionWrite] = [], follows: UUID? = nil
     ) {
         self.step = step
         self.owner = owner
@@ -167,6 +172,7 @@ public struct StepCommit: Sendable {
         self.failedReason = failedReason
         self.nextRetryAt = nextRetryAt
         self.subscriptions = subscriptions
+        self.follows = follows
     }
 }
 

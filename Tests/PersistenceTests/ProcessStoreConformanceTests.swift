@@ -9,7 +9,7 @@ import WorkflowTestKit
 struct ProcessStoreConformanceTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(27)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(28)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -230,6 +230,34 @@ struct ProcessStoreConformanceTests {
             #expect(read.lastStep == "b", "a running process reads back at its latest logged step")
             #expect(read.state == ["n": 3, "a": true])
             #expect(try await store.processes(ProcessFilter()).first?.lastStep == "b")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aStepThatFollowsOneNotInTheLogIsRefusedAndWritesNothing(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let process = try await store.insert(F.process(status: .running, leaseOwner: "r", leaseExpiresAt: F.at(30)))
+            let first = F.row(process, "a", state: ["n": 2])
+            try await store.commitStep(F.commit(first, owner: "r"))
+            // The runner was told `b` committed, but it is not in the log (PostgreSQL lost it).
+            let lost = UUID()
+            for status in [ProcessStatus.running, .completed] {
+                var next = F.commit(F.row(process, "c", state: ["n": 4]), owner: "r", status: status)
+                next.follows = lost
+                let error = try await #require(throws: PersistenceError.self) { try await store.commitStep(next) }
+                #expect(error.code == .commitLost, "\(status)")
+                #expect(error.message.contains("step 'c' of process \(process.processID) was not logged"))
+            }
+            #expect(try await store.steps(of: process.processID).map(\.key) == ["a"])
+            let read = try await store.require(process.processID)
+            #expect(read.status == .running && read.leaseOwner == "r" && read.lastStep == "a")
+
+            // Following the row that is there, it goes on.
+            var next = F.commit(F.row(process, "b", state: ["n": 3]), owner: "r", status: .completed)
+            next.follows = first.stepID
+            try await store.commitStep(next)
+            #expect(try await store.steps(of: process.processID).map(\.key) == ["a", "b"])
+            #expect(try await store.require(process.processID).status == .completed)
         }
     }
 

@@ -5,7 +5,7 @@ import WorkflowEngine
 extension PostgresStore: ChangeLedger {
     public func recordIntent(_ entry: LedgerEntry, fence: LedgerFence?) async throws -> Bool {
         // The fence and the insert are one statement: an expired or lost lease inserts nothing.
-        try await rows(
+        try await committed(
             """
             INSERT INTO ledger_entries (entry_id, process_id, step_name, execution_id, attempt, runner, subscription_id, action,
                 object_type, object_id, label, adopt_key, sent, replaced, answer, finder, outcome, error, held_by, released_at,
@@ -25,7 +25,7 @@ extension PostgresStore: ChangeLedger {
     public func recordOutcome(
         _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date
     ) async throws -> Bool {
-        try await rows(
+        try await committed(
             """
             UPDATE ledger_entries SET outcome = \(outcome.rawValue), object_id = COALESCE(\(objectID), object_id),
                 label = COALESCE(\(label), label), answer = \(answer?.jsonText)::jsonb, error = \(error), finished_at = \(at.milliseconds)
@@ -36,13 +36,13 @@ extension PostgresStore: ChangeLedger {
     }
 
     public func claim(_ entryID: UUID, for execution: UUID) async throws -> Bool {
-        try await rows(
+        try await committed(
             "UPDATE ledger_entries SET held_by = \(execution) WHERE entry_id = \(entryID) AND released_at IS NULL RETURNING 1"
         ).count == 1
     }
 
     public func markReleased(_ entryID: UUID, heldBy: UUID, at: Date) async throws -> Bool {
-        try await rows(
+        try await committed(
             """
             UPDATE ledger_entries SET released_at = \(at.milliseconds)
             WHERE entry_id = \(entryID) AND held_by = \(heldBy) AND released_at IS NULL RETURNING 1
@@ -51,7 +51,7 @@ extension PostgresStore: ChangeLedger {
     }
 
     public func unmarkReleased(_ entryID: UUID, heldBy: UUID) async throws {
-        try await rows("UPDATE ledger_entries SET released_at = NULL WHERE entry_id = \(entryID) AND held_by = \(heldBy)")
+        try await committed("UPDATE ledger_entries SET released_at = NULL WHERE entry_id = \(entryID) AND held_by = \(heldBy)")
     }
 
     public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntry] {

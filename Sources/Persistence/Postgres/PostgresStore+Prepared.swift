@@ -52,21 +52,23 @@ extension CountedStatement {
 /// A step's log row while the process runs on, fenced by the lease, and its events
 /// (`$15`…`$17`, see `PostgresStore.appendStepEvents`). `FOR SHARE`: an abort that has
 /// updated the process row but not committed yet makes this wait, then see `aborted` and
-/// write nothing.
+/// write nothing. `$18`: the row this runner committed before (`StepCommit.follows`), which
+/// must be in the log.
 struct FencedStepInsert: CountedStatement {
     static let name = "wf_fenced_step_insert"
     static let sql = [
         "WITH step AS (", PostgresStore.insertStepSelect,
         " WHERE EXISTS (SELECT 1 FROM processes WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running' FOR SHARE)",
+        " AND ($18::uuid IS NULL OR EXISTS (SELECT 1 FROM process_steps f WHERE f.process_id = $2 AND f.stepid = $18))",
         " RETURNING process_id), ", PostgresStore.stepEventsSQL(at: 8, kinds: 15, data: 16), " ", PostgresStore.notifySQL(channel: 17, from: "step"),
     ].joined()
-    static let bindingDataTypes = PostgresStore.stepBindingTypes + [.text, .textArray, .textArray, .text]
+    static let bindingDataTypes = PostgresStore.stepBindingTypes + [.text, .textArray, .textArray, .text, .uuid]
     let binds: PostgresBindings
 }
 
 /// The step that stops a process: the process row takes the outcome and gives up the lease,
 /// a final status releases the subscription locks, and the log row and its events (`$21`…`$23`)
-/// are written, in one statement.
+/// are written, in one statement; `$24` as `$18` of `FencedStepInsert`.
 struct StoppingStepCommit: CountedStatement {
     static let name = "wf_stopping_step_commit"
     static let sql = [
@@ -75,6 +77,7 @@ struct StoppingStepCommit: CountedStatement {
             UPDATE processes SET last_status = $15, last_step = $3, state = $5::jsonb, form = $16::jsonb, failed_reason = $17,
                 next_retry_at = $18, lease_owner = NULL, lease_expires_at = NULL, last_modified_at = $8
             WHERE process_id = $2 AND lease_owner = $14 AND last_status = 'running'
+                AND ($24::uuid IS NULL OR EXISTS (SELECT 1 FROM process_steps f WHERE f.process_id = $2 AND f.stepid = $24))
             RETURNING process_id
         ), unlocked AS (
             UPDATE subscriptions SET locked_by = NULL, insync = CASE WHEN $20 THEN true ELSE insync END
@@ -85,7 +88,7 @@ struct StoppingStepCommit: CountedStatement {
         PostgresStore.notifySQL(channel: 23, from: "step"),
     ].joined()
     static let bindingDataTypes =
-        PostgresStore.stepBindingTypes + [.text, .text, .text, .text, .timestamptz, .bool, .bool, .textArray, .textArray, .text]
+        PostgresStore.stepBindingTypes + [.text, .text, .text, .text, .timestamptz, .bool, .bool, .textArray, .textArray, .text, .uuid]
     let binds: PostgresBindings
 }
 

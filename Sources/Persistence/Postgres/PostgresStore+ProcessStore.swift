@@ -58,7 +58,8 @@ extension PostgresStore: ProcessStore {
         let unknownWorkflow = PersistenceError(
             .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(location)", database: location.description)
         if locks.isEmpty {
-            guard try await execute(statement) == 1 else { throw unknownWorkflow }
+            // A transaction: an enqueue that answered must not be lost (see `committed`).
+            guard try await transaction({ tx in try await tx.execute(statement) }) == 1 else { throw unknownWorkflow }
             return
         }
         try await transaction { tx in
@@ -105,6 +106,13 @@ extension PostgresStore: ProcessStore {
     /// row fenced by the lease; when it stops, the process row, the lock release and the log
     /// row together; and their events. With subscriptions, the same statement and the saves
     /// in one transaction, and the events (versions included) after them.
+    ///
+    /// The row of a process that runs on is written on its own (autocommit), which PostgreSQL
+    /// may acknowledge and then lose: over the extended protocol it commits at the Sync after
+    /// the statement, and postgres-nio answers at the statement's end. The next commit of the
+    /// run names the row (`follows`) and is refused without it, so nothing is built on a lost
+    /// step. A commit that stops the process has no next one to catch it: it is a transaction,
+    /// whose COMMIT answers only once committed.
     public func commitStep(_ commit: StepCommit) async throws {
         let stateText = commit.state.json.jsonText
         var binds = Self.stepBindings(commit.step, stateText: stateText)
@@ -121,6 +129,7 @@ extension PostgresStore: ProcessStore {
         // With subscriptions, the events wait for the versions the saves make.
         let saves = !commit.subscriptions.isEmpty
         Self.appendStepEvents(saves ? [] : EventDraft.commit(commit), channel: eventChannel, to: &binds)
+        binds.append(commit.follows)
         let bound = binds
         @Sendable func write(_ tx: PostgresTransaction?) async throws -> Int {
             switch (running, tx) {
@@ -130,12 +139,14 @@ extension PostgresStore: ProcessStore {
             case (false, nil): try await execute(StoppingStepCommit(binds: bound))
             }
         }
-        if !saves {
-            guard try await write(nil) == 1 else { throw commit.leaseLost }
+        if !saves && running {
+            guard try await write(nil) == 1 else { throw try await refusal(of: commit) }
             return
         }
         try await transaction { tx in
-            guard try await write(tx) == 1 else { throw commit.leaseLost }
+            guard try await write(tx) == 1 else { throw try await refusal(of: commit) }
+            // Without saves, the statement wrote the events itself.
+            guard saves else { return }
             var versions: [EventDraft] = []
             for write in commit.subscriptions {
                 if let version = try await Self.save(
@@ -146,6 +157,16 @@ extension PostgresStore: ProcessStore {
             }
             try await Self.insert(EventDraft.commit(commit, versions: versions), channel: self.eventChannel, tx)
         }
+    }
+
+    /// Why a commit wrote nothing: the step it follows is not in the log (a write acknowledged
+    /// and lost), or else the lease was lost or the process aborted.
+    private func refusal(of commit: StepCommit) async throws -> any Error {
+        guard let follows = commit.follows else { return commit.leaseLost }
+        let logged = try await rows(
+            "SELECT 1 FROM process_steps WHERE process_id = \(commit.step.processID.uuid) AND stepid = \(follows)")
+        guard logged.isEmpty else { return commit.leaseLost }
+        return commit.predecessorLost(database: location.description)
     }
 
     public func abort(_ processID: ProcessID, reason: String, log: StepRecord) async throws -> ProcessRecord? {

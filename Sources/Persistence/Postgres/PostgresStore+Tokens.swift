@@ -7,7 +7,7 @@ extension PostgresStore: TokenStore {
         // A clash of hashes inserts nothing rather than failing with a constraint violation:
         // the refusal below says what happened, as SQLite's does.
         let inserted =
-            try await rows(
+            try await committed(
                 """
                 INSERT INTO api_tokens (token_id, user_name, role, workflows, secret_hash, created_at, created_by, expires_at, revoked_at,
                     last_used_at)
@@ -26,7 +26,7 @@ extension PostgresStore: TokenStore {
     }
 
     public func revokeToken(_ id: UUID, at time: Date) async throws -> Bool {
-        try await rows(
+        try await committed(
             "UPDATE api_tokens SET revoked_at = \(time.milliseconds) WHERE token_id = \(id) AND revoked_at IS NULL RETURNING 1"
         ).count == 1
     }

@@ -109,6 +109,16 @@ public final class PostgresStore: Service, Sendable {
         }
     }
 
+    /// Runs one writing statement in a transaction of its own, for a write that must not be
+    /// lost once acknowledged (a process, a ledger entry, a token, an audit record). On its
+    /// own it would commit only at the Sync after it, while postgres-nio answers at its end:
+    /// a connection that ends in between (a restart, a terminated backend) loses a write the
+    /// caller was told succeeded. A COMMIT answers only once committed.
+    @discardableResult
+    func committed(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await transaction { tx in try await tx.rows(query) }
+    }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func transaction<Result: Sendable>(_ body: (PostgresTransaction) async throws -> Result) async throws -> Result {
         counters.transaction()
