@@ -9,7 +9,7 @@ import WorkflowTestKit
 struct ProcessStoreConformanceTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(28)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(29)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -230,6 +230,28 @@ struct ProcessStoreConformanceTests {
             #expect(read.lastStep == "b", "a running process reads back at its latest logged step")
             #expect(read.state == ["n": 3, "a": true])
             #expect(try await store.processes(ProcessFilter()).first?.lastStep == "b")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func processCountsFollowEveryStatusChangeAsACountOverEveryProcessWould(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let counting = try #require(store as? any WorkflowStore)
+            let running = try await store.insert(F.process(status: .running, leaseOwner: "r", leaseExpiresAt: F.at(30)))
+            let suspended = try await store.insert(F.process(status: .running, leaseOwner: "r", leaseExpiresAt: F.at(30)))
+            _ = try await store.insert(F.process(status: .created))
+            _ = try await store.insert(F.process(status: .created))
+            #expect(try await counting.processCounts() == [.running: 2, .created: 2])
+
+            try await store.commitStep(F.commit(F.row(running, "a"), owner: "r", status: .completed))
+            try await store.commitStep(F.commit(F.row(suspended, "a"), owner: "r", status: .suspended))
+            #expect(try await counting.processCounts() == [.completed: 1, .suspended: 1, .created: 2])
+
+            let log = F.row(suspended, "abort", status: .abort, state: ["n": 1], at: F.at(9))
+            _ = try await store.abort(suspended.processID, reason: "stop", log: log)
+            #expect(try await counting.processCounts() == [.completed: 1, .aborted: 1, .created: 2])
+            let counted = try await counting.plainTexts("SELECT last_status || '=' || count(*) FROM processes GROUP BY last_status ORDER BY 1")
+            #expect(counted == ["aborted=1", "completed=1", "created=2"])
         }
     }
 
