@@ -41,6 +41,48 @@ public enum UTCTimeText {
         return text
     }
 
+    /// The time of `text` as `text(_:)` writes it with any one-character separator and zone
+    /// `Z` or none, with zero to three fractional digits (RFC 3339 in UTC, or SQLite's form);
+    /// nil for anything else (an offset, a leap second), which a caller may hand to a
+    /// general parser.
+    public static func date(_ text: String) -> Date? {
+        var utf8 = text.utf8[...]
+        if utf8.last == UInt8(ascii: "Z") { utf8 = utf8.dropLast() }
+        let bytes = Array(utf8)
+        guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24,
+            minute < 60, second < 60
+        else { return nil }
+        var millis = 0
+        if bytes.count > 19 {
+            let digits = bytes.count - 20
+            guard bytes[19] == UInt8(ascii: "."), (1...3).contains(digits), let fraction = number(20..<bytes.count) else { return nil }
+            millis = fraction * [100, 10, 1][digits - 1]
+        }
+        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second
+        // Whole milliseconds since 2001 over 1000: the very `Date` the stores keep for this time.
+        return Date(timeIntervalSinceReferenceDate: Double(seconds * 1000 + millis - 978_307_200_000) / 1000)
+    }
+
     private static func append(_ value: Int, width: Int, to text: inout String) {
         let digits = String(value)
         if digits.count < width { text += String(repeating: "0", count: width - digits.count) }

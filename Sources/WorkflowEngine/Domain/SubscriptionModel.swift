@@ -43,7 +43,7 @@ public struct SubscriptionModel: Sendable, Hashable {
             return value
         }
         func date(_ key: String) -> Date? {
-            object[key]?.stringValue.flatMap { Self.timeFormatter.date(from: $0) ?? ISO8601DateFormatter().date(from: $0) }
+            object[key]?.stringValue.flatMap { UTCTimeText.date($0) ?? Self.timeFormatter.date(from: $0) ?? ISO8601DateFormatter().date(from: $0) }
         }
         guard let id = UUID(uuidString: try text("subscription_id")) else {
             throw WorkflowError(.invalidModel, "the subscription model's subscription_id is not a UUID")
@@ -74,8 +74,8 @@ public struct SubscriptionModel: Sendable, Hashable {
             "description": .string(description),
             "status": .string(status.rawValue),
             "insync": .bool(insync),
-            "start_date": startDate.map { .string(Self.timeFormatter.string(from: $0)) } ?? .null,
-            "end_date": endDate.map { .string(Self.timeFormatter.string(from: $0)) } ?? .null,
+            "start_date": startDate.map { .string(UTCTimeText.text($0)) } ?? .null,
+            "end_date": endDate.map { .string(UTCTimeText.text($0)) } ?? .null,
             "note": note.map(JSONValue.string) ?? .null,
             "root": root,
         ])

@@ -10,9 +10,13 @@ extension WebUI {
 
     func home(_ identity: Identity) async throws -> Outcome {
         let counts = try await store.processCounts()
-        let waiting = try await store.processes(ProcessFilter(statuses: [.suspended], limit: 200))
-        // What waits for this person first: assigned to them, then to anyone, then to others.
-        let ordered = waiting.sorted { rank($0.form?.assignee, identity) < rank($1.form?.assignee, identity) }.prefix(20)
+        // What waits for this person first: assigned to them, then to anyone, then to others;
+        // two short reads (each record carries its state), not every suspended process.
+        let mine = try await store.processes(ProcessFilter(statuses: [.suspended], limit: 20, waitingFor: identity.user))
+        let newest = try await store.processes(ProcessFilter(statuses: [.suspended], limit: 20))
+        let ordered = (mine + newest.filter { $0.form?.assignee != identity.user })
+            .enumerated().sorted { (rank($0.element.form?.assignee, identity), $0.offset) < (rank($1.element.form?.assignee, identity), $1.offset) }
+            .map(\.element).prefix(20)
         let troubled = try await store.processes(ProcessFilter(statuses: [.failed, .waiting, .apiUnavailable, .inconsistentData], limit: 20))
         let recent = try await store.processes(ProcessFilter(limit: 12))
         return .render(
