@@ -6,6 +6,13 @@ import WorkflowEngine
 enum WebForms {
     /// Radio buttons up to this many choices, a select above.
     static let radioLimit = 6
+    /// A select offers at most this many choices at once; a longer list (every node of a
+    /// large network) comes with a "find" box that narrows it by part of a label or value.
+    static let listLimit = 200
+
+    /// The form value that narrows the choices of `field` (posted by its Find button, or in
+    /// the page's query).
+    static func findKey(_ field: String) -> String { "find.\(field)" }
 
     /// The page's fields with the values to show (posted ones first, else the defaults) and
     /// each field's problem next to it.
@@ -44,9 +51,30 @@ enum WebForms {
                     item["is_select"] = true
                     // Written here, not by the template: a list of 10,000 nodes is 10,000
                     // options, which the template engine renders a hundred times slower.
+                    var offered = choices
+                    item["narrowable"] = false
+                    if choices.count > listLimit {
+                        let find = values[findKey(field.name)]?.first?.trimmingCharacters(in: .whitespaces) ?? ""
+                        let matching =
+                            find.isEmpty
+                            ? choices
+                            : choices.filter {
+                                $0.label.localizedCaseInsensitiveContains(find) || text($0.value).localizedCaseInsensitiveContains(find)
+                            }
+                        // What is chosen stays offered, whatever the find box says.
+                        offered = choices.filter { chosen.contains(text($0.value)) } + matching.filter { !chosen.contains(text($0.value)) }
+                        offered = Array(offered.prefix(listLimit))
+                        item["narrowable"] = true
+                        item["find_key"] = findKey(field.name)
+                        item["find"] = find
+                        item["narrowed"] =
+                            matching.count > offered.count || !find.isEmpty
+                            ? "\(offered.count) of \(matching.count) \(find.isEmpty ? "" : "matching '\(find)' ")shown, \(choices.count) in all: type part of a name and Find to narrow"
+                            : ""
+                    }
                     var options = ""
-                    options.reserveCapacity(choices.count * 64)
-                    for choice in choices {
+                    options.reserveCapacity(offered.count * 64)
+                    for choice in offered {
                         let value = text(choice.value)
                         options += "<option value=\"\(NetworkMap.escaped(value))\"\(chosen.contains(value) ? " selected" : "")>"
                         options += NetworkMap.escaped(choice.label) + "</option>"

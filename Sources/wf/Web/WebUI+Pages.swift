@@ -349,6 +349,9 @@ extension WebUI {
         guard let record = try await store.process(id) else { throw WebRefusal.notFound("Process \(id) does not exist.", back: "/processes") }
         _ = try context.require(.run(record.workflowName))
         switch action {
+        case "resume" where form.first("action") == "find":
+            // The form again, its long choice lists narrowed, nothing answered yet.
+            return try await process(text, identity: identity, formValues: form.values)
         case "resume":
             guard let stored = record.form else {
                 throw WebRefusal(

@@ -27,6 +27,9 @@ extension WebUI {
         let count = workflow.initialForm?.pages.count ?? 0
         let index = min(max(0, Int(form.first("page") ?? "") ?? pages.count), count)
         switch form.first("action") {
+        case "find":
+            // The same page again, its long choice lists narrowed, nothing checked yet.
+            return try await wizard(workflow, pages: Array(pages.prefix(index)), index: index, values: form.values, problems: [], error: nil)
         case "back":
             // The page before, with what was answered on it; later answers are asked again.
             let previous = max(0, index - 1)
