@@ -149,6 +149,29 @@ struct PostgresStoreTests {
         #expect(error.description.contains("database \"wf_no_such_database\" does not exist"), "\(error)")
     }
 
+    // MARK: - Process counts
+
+    @Test func processCountsFoldTheRowsOfEndedConnectionsAndLoseNothing() async throws {
+        try await withScratchStore { store in
+            _ = try await store.migrate()
+            try await store.syncWorkflows([Fixtures.flow], now: Date())
+            // Another store on the same schema writes through connections of its own, then closes.
+            let other = try await PostgresStore.connect(store.location)
+            for status in [ProcessStatus.created, .created, .suspended] { _ = try await other.insert(Fixtures.process(status: status)) }
+            await other.close()
+            try await waitUntil("the closed store's connections to end") {
+                try await store.plainTexts(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid IN (SELECT shard FROM process_status_counts WHERE shard <> 0)") == ["0"]
+            }
+            #expect(try await store.plainTexts("SELECT count(*) FROM process_status_counts WHERE shard <> 0") != ["0"])
+
+            #expect(try await store.processCounts() == [.created: 2, .suspended: 1])
+            #expect(try await store.plainTexts("SELECT count(*) FROM process_status_counts WHERE shard <> 0") == ["0"], "folded into shard 0")
+            _ = try await store.insert(Fixtures.process(status: .created))
+            #expect(try await store.processCounts() == [.created: 3, .suspended: 1])
+        }
+    }
+
     // MARK: - Migrations
 
     @Test func migrateAppliesEveryMigrationOnceAndNothingTheSecondTime() async throws {

@@ -1,8 +1,10 @@
 -- How many processes are in each status (the web UI's home page, /metrics), kept as the
 -- processes change instead of counted over every process each time (an index scan of every
 -- process: tens of milliseconds at 150,000, far more at a million). Many runners change
--- statuses at once, and one row per status would make each wait for the others' commits:
--- each connection adds to its own shard (its backend pid modulo 16), and a read sums them.
+-- statuses at once, and one row per status would make each wait for the others' commits
+-- (and two that change statuses the opposite way round would deadlock): each connection
+-- adds to rows of its own (its backend pid), which no other connection writes, and a read
+-- sums them. `processCounts` folds the rows of connections that have ended into shard 0.
 CREATE TABLE process_status_counts (
     status  text NOT NULL,
     shard   integer NOT NULL,
@@ -12,7 +14,7 @@ CREATE TABLE process_status_counts (
 
 CREATE FUNCTION process_status_counted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    own integer := pg_backend_pid() % 16;
+    own integer := pg_backend_pid();
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO process_status_counts AS c (status, shard, n) VALUES (OLD.last_status, own, -1)
