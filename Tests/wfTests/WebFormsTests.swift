@@ -34,6 +34,12 @@ struct WebFormsTests {
         #expect(field["narrowed"] as? String == "10 of 10 matching 'RT012' shown, 5000 in all: type part of a name and Find to narrow")
     }
 
+    @Test func findWithNoMatchSaysSoAndOffersNothing() throws {
+        let field = try Self.field([WebForms.findKey("node_a"): ["zzz"]])
+        #expect(Self.offered(field).isEmpty)
+        #expect(field["narrowed"] as? String == "nothing matches 'zzz' among 5000: try another part of a name")
+    }
+
     @Test func theChosenNodeStaysOfferedAndSelectedWhateverTheFindBoxSays() throws {
         let field = try Self.field(["node_a": ["id-4321"], WebForms.findKey("node_a"): ["rt0001"]])
         #expect(Self.offered(field) == ["id-4321", "id-1"])

@@ -67,10 +67,18 @@ enum WebForms {
                         item["narrowable"] = true
                         item["find_key"] = findKey(field.name)
                         item["find"] = find
-                        item["narrowed"] =
-                            matching.count > offered.count || !find.isEmpty
-                            ? "\(offered.count) of \(matching.count) \(find.isEmpty ? "" : "matching '\(find)' ")shown, \(choices.count) in all: type part of a name and Find to narrow"
-                            : ""
+                        let narrowed: String
+                        if matching.isEmpty {
+                            narrowed = "nothing matches '\(find)' among \(choices.count): try another part of a name"
+                        } else if matching.count > offered.count || !find.isEmpty {
+                            let which = find.isEmpty ? "" : "matching '\(find)' "
+                            narrowed =
+                                "\(offered.count) of \(matching.count) \(which)shown, \(choices.count) in all: "
+                                + "type part of a name and Find to narrow"
+                        } else {
+                            narrowed = ""
+                        }
+                        item["narrowed"] = narrowed
                     }
                     var options = ""
                     options.reserveCapacity(offered.count * 64)
