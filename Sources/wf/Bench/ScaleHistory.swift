@@ -28,6 +28,15 @@ struct ScaleHistory {
         return ProcessLog(definition, id: ProcessID(rng.uuid()), user: user, at: start, pages: pages, labels: labels)
     }
 
+    /// How every workflow ends: the subscription back in sync (the `resync` step's version),
+    /// then `done`.
+    private static func resynced(_ model: SubscriptionModel, _ log: inout ProcessLog, rng: inout ScaleRandom) throws -> ScaleRun {
+        var model = model
+        model.insync = true
+        log.save("resync", model, rng: &rng)
+        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+    }
+
     /// Start dates are whole seconds, so that they read back as the very `Date` written.
     private static func startDate(_ time: Date) -> Date {
         Date(timeIntervalSince1970: time.timeIntervalSince1970.rounded(.down))
@@ -60,9 +69,7 @@ struct ScaleHistory {
         model.status = .active
         model.startDate = Self.startDate(log.clock)
         log.save("set_status_active", model, rng: &rng)
-        model.insync = true
-        log.save("resync", model, rng: &rng)
-        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+        return try Self.resynced(model, &log, rng: &rng)
     }
 
     /// create_circuit, to a connected circuit under maintenance; or left suspended on the
@@ -112,9 +119,7 @@ struct ScaleHistory {
         model.status = .active
         model.startDate = Self.startDate(log.clock)
         log.save("set_status_active", model, rng: &rng)
-        model.insync = true
-        log.save("resync", model, rng: &rng)
-        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+        return try Self.resynced(model, &log, rng: &rng)
     }
 
     /// The config form of both sides, as create_circuit and modify_circuit ask it.
@@ -159,9 +164,7 @@ struct ScaleHistory {
             "provide_config_to_user", Self.configForm(circuit, maintenance: !before), answer: ["confirmed": true], by: user, after: 30...1800,
             rng: &rng)
         log.step("update_circuit_in_netbox", took: 10...40, rng: &rng)
-        model.insync = true
-        log.save("resync", model, rng: &rng)
-        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+        return try Self.resynced(model, &log, rng: &rng)
     }
 
     /// validate_node or validate_circuit: compared with NetBox, found in sync.
@@ -170,9 +173,7 @@ struct ScaleHistory {
             current, node ? "validate_node" : "validate_circuit", by: user, at: time, extra: [(node ? "node" : "circuit", State())], rng: &rng)
         log.step("check_unconfirmed_changes", rng: &rng)
         log.step(node ? "compare_node_with_netbox" : "compare_circuit_with_netbox", took: 10...60, rng: &rng)
-        model.insync = true
-        log.save("resync", model, rng: &rng)
-        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+        return try Self.resynced(model, &log, rng: &rng)
     }
 
     /// modify_note: a new free-text note.
@@ -180,9 +181,7 @@ struct ScaleHistory {
         var (log, model) = try startOn(current, "modify_note", by: user, at: time, extra: [("note", ["note": .string(note)])], rng: &rng)
         model.note = note
         log.save("update_note", model, rng: &rng)
-        model.insync = true
-        log.save("resync", model, rng: &rng)
-        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+        return try Self.resynced(model, &log, rng: &rng)
     }
 
     /// terminate_circuit: cable deleted, addresses and ports released, the subscription ended.
@@ -194,8 +193,6 @@ struct ScaleHistory {
         model.status = .terminated
         model.endDate = Self.startDate(log.clock)
         log.save("set_status_terminated", model, rng: &rng)
-        model.insync = true
-        log.save("resync", model, rng: &rng)
-        return ScaleRun(process: try log.finished(rng: &rng), versions: log.versions, model: model)
+        return try Self.resynced(model, &log, rng: &rng)
     }
 }
