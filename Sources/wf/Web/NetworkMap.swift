@@ -423,7 +423,7 @@ extension NetworkMap {
             out += #"data-subscription="\#(id)" data-status="\#(node.status?.rawValue ?? "")" data-insync="\#(node.insync ? "true" : "false")">"#
         }
         out += "<title>"
-        out += Self.escaped(tooltip(node))
+        out += Markup.escaped(tooltip(node))
         out += #"</title><rect class="nm-shape" x="\#(Self.number(box.x))" y="\#(Self.number(box.y))" "#
         out += #"width="\#(Self.number(box.width))" height="\#(Self.number(box.height))" rx="9" fill="\#(colours.fill)" "#
         if node.isPlaceholder {
@@ -437,10 +437,11 @@ extension NetworkMap {
         let fits = max(4, Int((box.width - 12) / 7))
         out += #"<text x="\#(Self.number(box.midX))" y="\#(Self.number(box.midY - 3))" text-anchor="middle" font-size="12" font-weight="600" "#
         out += #"fill="\#(Ink.name)"\#(node.isPlaceholder ? #" font-style="italic""# : "")>"#
-        out += Self.escaped(Self.truncated(node.name, to: fits))
+        out += Markup.escaped(Self.truncated(node.name, to: fits))
         out +=
             #"</text><text x="\#(Self.number(box.midX))" y="\#(Self.number(box.midY + 13))" text-anchor="middle" font-size="10" fill="\#(Ink.muted)">"#
-        out += Self.escaped(Self.truncated(node.isPlaceholder ? "not on the map" : node.loopbacks.first ?? node.status?.rawValue ?? "", to: fits + 2))
+        out += Markup.escaped(
+            Self.truncated(node.isPlaceholder ? "not on the map" : node.loopbacks.first ?? node.status?.rawValue ?? "", to: fits + 2))
         out += "</text></a>"
     }
 
@@ -556,7 +557,7 @@ extension NetworkMap {
         let colours = Self.colours(circuit.status)
         out += #"<a class="nm-link nm-circuit" href="/subscriptions/\#(id)" data-subscription="\#(id)" data-status="\#(circuit.status.rawValue)" "#
         out += #"data-insync="\#(circuit.insync ? "true" : "false")"><title>"#
-        out += Self.escaped(tooltip(circuit, layout))
+        out += Markup.escaped(tooltip(circuit, layout))
         out +=
             #"</title><path class="nm-shape" d="\#(curve.path)" fill="none" stroke="\#(colours.stroke)" stroke-width="\#(circuit.insync ? "2.5" : "4")" "#
         out += #"stroke-linecap="round"/>"#
@@ -567,7 +568,7 @@ extension NetworkMap {
         out +=
             #"text-anchor="middle" font-size="11" fill="\#(circuit.insync ? Ink.label : Self.outOfSync)" paint-order="stroke" stroke="\#(Ink.paper)" "#
         out += #"stroke-width="4" stroke-linejoin="round">"#
-        out += Self.escaped(circuit.label)
+        out += Markup.escaped(circuit.label)
         out += "</text></a>"
     }
 
@@ -590,30 +591,6 @@ extension NetworkMap {
 
     private static func truncated(_ text: String, to length: Int) -> String {
         text.count <= length ? text : String(text.prefix(max(1, length - 1))) + "…"
-    }
-
-    private static let markup: Set<UInt8> = Set("&<>\"'".utf8)
-
-    /// `text` safe as XML character data and attribute values: markup characters as
-    /// entities, and the control characters XML 1.0 cannot hold as U+FFFD.
-    static func escaped(_ text: String) -> String {
-        // Most names need nothing: one pass over the bytes says so (0xEF starts U+FFFE and U+FFFF).
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0xEF || Self.markup.contains($0) }) else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n", "\t", "\r": out.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
 

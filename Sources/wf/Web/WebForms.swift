@@ -84,8 +84,8 @@ enum WebForms {
                     options.reserveCapacity(offered.count * 64)
                     for choice in offered {
                         let value = text(choice.value)
-                        options += "<option value=\"\(NetworkMap.escaped(value))\"\(chosen.contains(value) ? " selected" : "")>"
-                        options += NetworkMap.escaped(choice.label) + "</option>"
+                        options += "<option value=\"\(Markup.escaped(value))\"\(chosen.contains(value) ? " selected" : "")>"
+                        options += Markup.escaped(choice.label) + "</option>"
                     }
                     item["options_html"] = options
                 } else {
