@@ -118,6 +118,13 @@ extension SQLiteStore: SubscriptionStore {
         }
     }
 
+    public func changeStamp() async throws -> Int {
+        // Kept by triggers on the subscriptions table (migration 0014).
+        try await pool.read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT n FROM subscription_changes WHERE id = 1")) ?? 0
+        }
+    }
+
     public func versions(of id: UUID) async throws -> [SubscriptionVersion] {
         try await pool.read { db in
             try Row.fetchAll(

@@ -20,6 +20,9 @@ public struct Engine: Sendable {
     public let configuration: EngineConfiguration
     public let environment: EngineEnvironment
     public let logger: Logger
+    /// Values computed from the subscriptions (form choices, the network map), shared by
+    /// every form session and page of this engine while no subscription changes.
+    public let subscriptionsCache = UnchangedSubscriptionsCache()
 
     /// An engine on one store that keeps both processes and subscriptions (both of `wf`'s).
     public init(
@@ -300,7 +303,7 @@ public struct Engine: Sendable {
 
     /// A form session for `flow` whose pages can use this engine's services and subscriptions.
     public func makeFormSession(_ flow: FormFlow) -> FormSession {
-        FormSession(flow, services: services.registering(products), subscriptions: subscriptions)
+        FormSession(flow, services: services.registering(products), subscriptions: subscriptions, shared: subscriptionsCache)
     }
 
     /// A modify, terminate or validate process locks the subscription it works on

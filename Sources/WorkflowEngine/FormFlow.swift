@@ -78,6 +78,17 @@ public struct FormContext: Sendable {
     public func cached(_ key: String, _ fetch: @Sendable () async throws -> [Choice]) async throws -> [Choice] {
         try await session.choices(key, fetch)
     }
+
+    /// `fetch`'s result, which depends on the subscriptions only (and on what `key` names):
+    /// shared by every form session of the engine and fetched again only once a subscription
+    /// changed (`UnchangedSubscriptionsCache`). Without a subscription store or a shared
+    /// cache, fetched every time.
+    public func cachedWhileSubscriptionsUnchanged<Value: Sendable>(
+        _ key: String, _ fetch: @Sendable () async throws -> Value
+    ) async throws -> Value {
+        guard let shared = session.shared, let store = session.subscriptions else { return try await fetch() }
+        return try await shared.value(key, store: store, fetch)
+    }
 }
 
 /// The answers to one page, as accepted.
@@ -105,6 +116,8 @@ public final class FormSession: Sendable {
     public let flow: FormFlow
     public let services: Services
     public let subscriptions: (any SubscriptionStore)?
+    /// What sessions share while the subscriptions are unchanged.
+    let shared: UnchangedSubscriptionsCache?
     private let cache = Mutex(Cache())
 
     private struct Cache {
@@ -113,10 +126,14 @@ public final class FormSession: Sendable {
         var fetches = 0
     }
 
-    public init(_ flow: FormFlow, services: Services = Services(), subscriptions: (any SubscriptionStore)? = nil) {
+    public init(
+        _ flow: FormFlow, services: Services = Services(), subscriptions: (any SubscriptionStore)? = nil,
+        shared: UnchangedSubscriptionsCache? = nil
+    ) {
         self.flow = flow
         self.services = services
         self.subscriptions = subscriptions
+        self.shared = shared
     }
 
     /// How many times a computed list of choices was actually fetched (for tests and logs).

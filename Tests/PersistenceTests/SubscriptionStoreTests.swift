@@ -14,7 +14,7 @@ import WorkflowTestKit
 struct SubscriptionStoreTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(16)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(17)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -364,6 +364,37 @@ struct SubscriptionStoreTests {
         let next = Fixtures.process()
         try await store.insertProcess(next, inputs: [Fixtures.input(next)], locks: [SubscriptionLock(node.subscriptionID)])
         #expect(try await store.summary(of: node.subscriptionID)?.lockedBy == next.processID, "another process can take it")
+    }
+
+    // MARK: - Change stamp
+
+    @Test(arguments: StoreKind.available) func theChangeStampMovesWithEveryChangeOfASubscriptionAndNotWithReads(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        var stamp = try await store.changeStamp()
+        func moved(_ what: Comment) async throws {
+            let next = try await store.changeStamp()
+            #expect(next > stamp, what)
+            stamp = next
+        }
+
+        let node = try await store.save(try Subscriptions.node("loc1-core", id: 7))
+        try await moved("a new subscription")
+        _ = try await store.subscription(node.subscriptionID)
+        _ = try await store.subscriptions(SubscriptionFilter())
+        #expect(try await store.changeStamp() == stamp, "reads change nothing")
+
+        let holder = Fixtures.process()
+        try await store.insertProcess(holder, inputs: [Fixtures.input(holder)], locks: [SubscriptionLock(node.subscriptionID)])
+        try await moved("taken by a process")
+        _ = try await store.forceUnlock(node.subscriptionID, user: "ops", reason: "runner host lost", now: Subscriptions.at(60))
+        try await moved("released by hand")
+        try await store.setInSync(node.subscriptionID, user: "ops", reason: "checked by hand", now: Subscriptions.at(61))
+        try await moved("marked in sync")
+        var renamed = node
+        renamed.description = "Node loc1-core renamed"
+        _ = try await store.save(renamed, by: "ops", at: Subscriptions.at(62))
+        try await moved("saved again")
     }
 
     // MARK: - Catalog sync

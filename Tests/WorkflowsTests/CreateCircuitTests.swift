@@ -93,6 +93,34 @@ struct CreateCircuitTests {
         }
     }
 
+    @Test func theNodeListIsReadOnceForEverySessionUntilASubscriptionChanges() async throws {
+        try await withWorkshop { lab in
+            let (a, _) = try await twoNodes(lab)
+            let flow = try #require(lab.engine.registry["create_circuit"]?.initialForm)
+            func offered() async throws -> (labels: [String]?, fetches: Int) {
+                let session = lab.engine.makeFormSession(flow)
+                let page = try await session.page(0, answers: State())
+                return (page.fields.first { $0.name == "node_a" }?.choices?.map(\.label), session.fetchCount)
+            }
+            let first = try await offered()
+            #expect(first.labels == ["loc1-core", "loc2-core"])
+            #expect(first.fetches == 1)
+            // Another person's session: the same list, from the engine's cache.
+            let second = try await offered()
+            #expect(second.labels == first.labels)
+
+            // Changes to the subscriptions: the next session sees each at once.
+            let terminated = try await lab.engine.start("terminate_node", input: ["subscription_id": .string(a)], user: "bob")
+            #expect(terminated.status == .completed, "\(terminated.failedReason ?? "")")
+            #expect(try await offered().labels == ["loc2-core"])
+            #expect(try await lab.enrol(3).status == .completed)
+            let third = try await offered()
+            #expect(third.labels?.count == 2)
+            #expect(third.labels?.contains("loc2-core") == true)
+            #expect(third.labels?.contains("loc1-core") == false)
+        }
+    }
+
     @Test func aCrashAfterEachNetBoxWriteMakesNoSecondPrefixAddressOrCable() async throws {
         let crashing: Set<StepKey> = ["reserve_ips_in_ipam", "create_circuit_in_netbox", "update_circuit_description"]
         try await withWorkshop(store: { CrashingStore($0, crashingAfter: crashing) }) { lab in

@@ -93,6 +93,30 @@ extension PostgresStore: SubscriptionStore {
         ).map { try $0["subscription_id"].decode(UUID.self) }
     }
 
+    public func changeStamp() async throws -> Int {
+        // One row per connection that changed a subscription (migration 0014); the rows of
+        // connections that have ended are folded into shard 0 once there are many, in one
+        // statement, so the sum never moves back.
+        guard let row = try await rows("SELECT sum(n)::bigint AS n, count(*)::bigint AS shards FROM subscription_change_counts").first else {
+            return 0
+        }
+        if try row["shards"].decode(Int64.self) > Self.changeShardsKept {
+            try await rows(
+                """
+                WITH ended AS (
+                    DELETE FROM subscription_change_counts
+                    WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)
+                    RETURNING n
+                )
+                UPDATE subscription_change_counts SET n = n + (SELECT coalesce(sum(n), 0) FROM ended) WHERE shard = 0
+                """)
+        }
+        return Int(try row["n"].decode(Int64?.self) ?? 0)
+    }
+
+    /// How many rows of `subscription_change_counts` a stamp reads before folding the ended ones.
+    static let changeShardsKept: Int64 = 64
+
     public func versions(of id: UUID) async throws -> [SubscriptionVersion] {
         try await rows(
             """

@@ -177,6 +177,10 @@ public protocol SubscriptionStore: Sendable {
     /// `ids`, from any of its blocks, sorted; a subscription without one is left out.
     func blockValues(_ field: String, of ids: [UUID]) async throws -> [UUID: [String]]
     func versions(of id: UUID) async throws -> [SubscriptionVersion]
+    /// A number that grows with every committed change to any subscription (a save, a status,
+    /// sync or holder change): what was computed from the subscriptions under one number is
+    /// still true while the store answers the same number. It may grow without a change.
+    func changeStamp() async throws -> Int
     func events(of id: UUID) async throws -> [SubscriptionEvent]
     /// The processes that touched the subscription, oldest first.
     func processes(of id: UUID) async throws -> [ProcessID]

@@ -404,16 +404,33 @@ extension WebUI {
             }
         }
         let text = nonEmpty(query.get("q"))
-        let map = try await NetworkMap.load(store: store, at: time, text: text)
+        let store = store
+        @Sendable func draw(at time: Date?) async throws -> DrawnMap {
+            let map = try await NetworkMap.load(store: store, at: time, text: text)
+            return DrawnMap(svg: map.svg(), isEmpty: map.isEmpty, truncated: map.truncated)
+        }
+        // The map of now is drawn again only once a subscription changed; a past one is
+        // what it was and is drawn each time (it is asked for rarely, each time another).
+        let map =
+            if let time { try await draw(at: time) } else {
+                try await engine.subscriptionsCache.value("map|\(text ?? "")", store: engine.subscriptions) { try await draw(at: nil) }
+            }
         return .render(
             "map",
             [
-                "svg": map.svg(), "empty": map.isEmpty, "past": time.map { Rendering.shortTime($0) } ?? false,
+                "svg": map.svg, "empty": map.isEmpty, "past": time.map { Rendering.shortTime($0) } ?? false,
                 "at_value": time.map(Self.localInput) ?? "", "q": text ?? "",
                 "truncated": map.truncated
                     ? "The map shows the first \(NetworkMap.defaultLimit) subscriptions only: narrow it with a search." : false,
             ], nav: "map")
     }
+}
+
+/// A network map drawn as SVG, with what the page says about it.
+struct DrawnMap: Sendable {
+    var svg: String
+    var isEmpty: Bool
+    var truncated: Bool
 }
 
 extension Parameters {
