@@ -37,10 +37,6 @@ public final class SQLiteStore: Sendable {
             // A checkpoint that empties the WAL also shrinks its file to this size: a worker
             // running for days keeps a small WAL, not the largest it ever was.
             try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
-            // SQLite's own page cache is 2 MiB by default: a page listing 10,000 subscriptions
-            // then re-reads its index pages from the kernel on every request (a third of its time).
-            // The cache fills only as pages are read, so a small database costs no more.
-            try db.execute(sql: "PRAGMA cache_size = -\(Self.pageCacheKiB)")
         }
         do {
             pool =
@@ -65,9 +61,6 @@ public final class SQLiteStore: Sendable {
         }
         return try DatabasePool(path: path, configuration: configuration)
     }
-
-    /// The KiB of database pages each connection keeps in memory.
-    public static let pageCacheKiB = 32 * 1024
 
     /// The most bytes the WAL file keeps after a checkpoint.
     public static let walSizeLimit = 1 << 20
