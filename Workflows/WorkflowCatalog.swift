@@ -7,7 +7,7 @@ public enum WorkflowCatalog {
             EngineDemoTask.definition, EngineCheckTask.definition, ModifyNote.definition, CreateNode.definition, CreateCircuit.definition,
             ModifyCircuit.definition,
             ModifyNode.definition, TerminateNode.definition, ValidateNode.definition, ValidateSubscriptions.definition,
-            TerminateCircuit.definition, ValidateCircuit.definition,
+            TerminateCircuit.definition, ValidateCircuit.definition, UndoProcess.definition,
         ]
     }
 }

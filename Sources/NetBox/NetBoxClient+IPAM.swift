@@ -161,6 +161,19 @@ extension NetBoxClient {
         return paths[type].map { "/api/\($0)/\(id)/" }
     }
 
+    /// One object of a model NetBox's journal names, as NetBox answers it (the JSON bytes):
+    /// what an undo compares with what its process wrote.
+    public func object(_ type: String, id: Int) async throws -> Data {
+        guard let path = Self.path(of: type, id: id) else { throw NetBoxError(.configuration, "no API path known for \(type)") }
+        return try await sendRaw(.GET, url: try url(path, query: []), body: nil, what: "\(type) \(id)", allocation: nil)
+    }
+
+    /// Deletes one object of a model NetBox's journal names, through the journal.
+    public func delete(_ type: String, id: Int, label: String?) async throws {
+        guard let path = Self.path(of: type, id: id) else { throw NetBoxError(.configuration, "no API path known for \(type)") }
+        try await deleteObject(type, id: id, label: label, path: path, what: "\(type) \(id)")
+    }
+
     /// Sets fields of an object back to earlier values (`{"status": "planned"}`), through the journal.
     public func setBack(_ type: String, id: Int, _ values: some Encodable & Sendable) async throws {
         guard let path = Self.path(of: type, id: id) else { throw NetBoxError(.configuration, "no API path known for \(type)") }

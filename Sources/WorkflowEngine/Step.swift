@@ -235,6 +235,16 @@ extension StepContext {
         try await subscriptionStore.usedBy(id)
     }
 
+    /// Every saved version of subscription `id`, oldest first (an undo finds the one before its process).
+    public func versions(of id: UUID) async throws -> [SubscriptionVersion] {
+        try await subscriptionStore.versions(of: id)
+    }
+
+    /// Another process, as stored (an undo reads the process it undoes); nil when there is none.
+    public func process(_ id: ProcessID) async throws -> ProcessRecord? {
+        try await processStore.process(id)
+    }
+
     /// What aborted processes changed in subscription `id` that nobody confirmed as applied.
     public func unconfirmedChanges(of id: UUID) async throws -> UnconfirmedChanges {
         try await UnconfirmedChanges.find(id, subscriptions: subscriptionStore, processes: processStore)

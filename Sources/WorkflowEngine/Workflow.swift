@@ -71,6 +71,9 @@ public struct WorkflowDefinition: Sendable {
     public let description: String
     public let initialForm: FormFlow?
     public let steps: StepList
+    /// A validate that works on what aborted processes left unconfirmed (an undo) and is
+    /// therefore not refused for it, as other validates are.
+    public var takesUnconfirmedChanges = false
 
     public init(name: WorkflowName, target: WorkflowTarget, description: String, initialForm: FormFlow? = nil, steps: StepList) {
         self.name = name

@@ -1,6 +1,7 @@
 import Foundation
 import Persistence
 import WorkflowEngine
+import Workflows
 
 /// What `wf abort` says it leaves behind: the subscription the process worked on (status,
 /// sync, the changes nobody confirmed), the NetBox objects that subscription names, and the
@@ -11,7 +12,7 @@ struct AbortReport {
 
     static func build(_ outcome: ProcessOutcome, runtime: Runtime) async throws -> AbortReport {
         var report = AbortReport()
-        guard let id = subscriptionID(in: outcome.state), let model = try await runtime.store.subscription(id) else {
+        guard let id = UndoProcess.subscriptionID(in: outcome.state), let model = try await runtime.store.subscription(id) else {
             report.lines.append("  left behind: no subscription (this process had not stored one)")
             return report
         }
@@ -36,11 +37,6 @@ struct AbortReport {
                 "cleanup": .string(cleanup),
             ]))
         return report
-    }
-
-    private static func subscriptionID(in state: State) -> UUID? {
-        if let model = state[raw: "subscription"], let parsed = try? SubscriptionModel(json: model) { return parsed.subscriptionID }
-        return state[raw: "subscription_id"]?.stringValue.flatMap(UUID.init(uuidString:))
     }
 
     /// What to run next: terminate a subscription that never became active; confirm by hand

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TerminalForms
 import WorkflowEngine
+import Workflows
 
 struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -130,10 +131,12 @@ struct Abort: AsyncParsableCommand {
         abstract: "Stop a process for good. Allowed unless it is completed or aborted already.",
         discussion:
             "Undoes nothing: it says what the process leaves behind (the subscription's status and sync, changes never confirmed as applied, "
-            + "the NetBox objects it names) and the command that cleans it up.")
+            + "the NetBox objects it names) and the command that cleans it up. With --undo, an undo_process then deletes what it created in "
+            + "NetBox, sets back what it changed and restores its subscription (of an aborted process too).")
 
     @Argument(help: "The process id, or a unique prefix of it.") var process: String
     @Option(name: .long, help: "Why, for the audit trail.") var reason: String?
+    @Flag(name: .long, help: "Then undo what it did, from the ledger, as a process of its own.") var undo = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
@@ -142,6 +145,7 @@ struct Abort: AsyncParsableCommand {
         try await runCommand {
             let runtime = try await Runtime.open(database)
             let id = try await runtime.engine.resolve(process)
+            if undo { return try await abortAndUndo(id, runtime: runtime) }
             let outcome = try await runtime.engine.abort(id, user: actor.resolvedUser, reason: reason)
             let report = try await AbortReport.build(outcome, runtime: runtime)
             if output.json {
@@ -154,6 +158,27 @@ struct Abort: AsyncParsableCommand {
             }
             return 0
         }
+    }
+}
+
+extension Abort {
+    private func abortAndUndo(_ id: ProcessID, runtime: Runtime) async throws -> Int32 {
+        let (aborted, undo) = try await UndoProcess.abortAndUndo(id, engine: runtime.engine, user: actor.resolvedUser, reason: reason)
+        if output.json {
+            JSONValue.object(["aborted": OutcomeReport.json(aborted), "undo": undo.map(OutcomeReport.json) ?? .null]).printJSON()
+            return undo.map { processExitCode(for: $0.status) } ?? 0
+        }
+        _ = OutcomeReport.show(aborted, json: false)
+        guard let undo else {
+            print("  nothing to undo: it stored no subscription and made no NetBox change")
+            return 0
+        }
+        let code = OutcomeReport.show(undo, json: false)
+        if undo.status == .completed, let undone = undo.state[raw: "undone"]?.arrayValue {
+            for line in undone { print("  \(line.stringValue ?? line.jsonText)") }
+            if undone.isEmpty { print("  NetBox: nothing to undo") }
+        }
+        return code
     }
 }
 

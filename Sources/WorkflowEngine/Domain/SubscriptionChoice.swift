@@ -108,7 +108,7 @@ enum SubscriptionChoice {
                         key, by: holder.description,
                         holding: process.map { (workflow: $0.workflowName, user: $0.createdBy, status: $0.status.rawValue) }))
         }
-        if workflow.target == .validate {
+        if workflow.target == .validate, !workflow.takesUnconfirmedChanges {
             let unconfirmed = try await UnconfirmedChanges.find(id, subscriptions: store, processes: processes)
             if !unconfirmed.isEmpty {
                 throw refused(

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WorkflowEngine
+import Workflows
 
 extension API {
     /// Processes: start (page by page, as orchestrator-core takes forms), list, show, resume,
@@ -44,10 +45,19 @@ extension API {
         }
         router.post("/api/processes/:id/abort") { request, context in
             let (id, identity) = try await actingOn(context)
-            let reason = try await Self.reason(request, context: context)
-            let outcome = try await engine.abort(id, user: identity.user, reason: reason)
-            guard case .object(var object) = OutcomeReport.json(outcome) else { return Response.json(OutcomeReport.json(outcome)) }
-            object["left_behind"] = .array(try await AbortReport.build(outcome, runtime: runtime).json)
+            let options = try await Self.options(request, context: context, allowing: ["reason", "undo"])
+            let reason = try Self.reason(in: options)
+            guard try Self.flag("undo", in: options) else {
+                let outcome = try await engine.abort(id, user: identity.user, reason: reason)
+                guard case .object(var object) = OutcomeReport.json(outcome) else { return Response.json(OutcomeReport.json(outcome)) }
+                object["left_behind"] = .array(try await AbortReport.build(outcome, runtime: runtime).json)
+                return Response.json(.object(object))
+            }
+            // Undo too: an aborted process is undone without aborting it again.
+            _ = try context.require(.run(UndoProcess.name))
+            let (aborted, undo) = try await UndoProcess.abortAndUndo(id, engine: engine, user: identity.user, reason: reason)
+            guard case .object(var object) = OutcomeReport.json(aborted) else { return Response.json(OutcomeReport.json(aborted)) }
+            object["undo"] = undo.map(OutcomeReport.json) ?? .null
             return Response.json(.object(object))
         }
     }

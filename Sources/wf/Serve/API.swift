@@ -106,13 +106,34 @@ struct API: Sendable {
         return id
     }
 
-    /// The optional `{"reason": "…"}` body of abort and unlock; anything else in it is refused.
+    /// The optional `{"reason": "…"}` body of unlock; anything else in it is refused.
     static func reason(_ request: Request, context: APIContext) async throws -> String? {
+        try reason(in: try await options(request, context: context, allowing: ["reason"]))
+    }
+
+    /// An optional JSON object body of options, each of `allowed`; anything else is refused.
+    static func options(_ request: Request, context: APIContext, allowing allowed: [String]) async throws -> [String: JSONValue] {
         let body = try await Self.body(request, context: context, empty: .object([:]))
         guard case .object(let options) = body else { throw APIProblem.badRequest("the body must be a JSON object, e.g. {\"reason\": \"…\"}") }
-        if let unknown = options.keys.sorted().first(where: { $0 != "reason" }) {
-            throw APIProblem.badRequest("unknown option '\(unknown)'", problems: [FieldProblem(field: unknown, reason: "is not an option (reason)")])
+        if let unknown = options.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIProblem.badRequest(
+                "unknown option '\(unknown)'",
+                problems: [FieldProblem(field: unknown, reason: "is not an option (\(allowed.joined(separator: ", ")))")])
         }
+        return options
+    }
+
+    /// The true or false option `name` (false when absent).
+    static func flag(_ name: String, in options: [String: JSONValue]) throws -> Bool {
+        guard let value = options[name], value != .null else { return false }
+        guard case .bool(let flag) = value else {
+            throw APIProblem.badRequest("\(name) must be true or false", problems: [FieldProblem(field: name, reason: "is not true or false")])
+        }
+        return flag
+    }
+
+    /// The `reason` option: text, or nil when absent.
+    static func reason(in options: [String: JSONValue]) throws -> String? {
         guard let reason = options["reason"], reason != .null else { return nil }
         guard let text = reason.stringValue else {
             throw APIProblem.badRequest("reason must be text", problems: [FieldProblem(field: "reason", reason: "is not text")])

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Persistence
 import WorkflowEngine
+import Workflows
 
 extension WebUI {
     static let pageSize = 50
@@ -307,6 +308,7 @@ extension WebUI {
         }
         let record = view.record
         let mayRun = identity.allows(.run(record.workflowName))
+        let mayUndo = identity.allows(.run(UndoProcess.name)) && record.workflowName != UndoProcess.name
         let subscription = record.state[raw: "subscription"]?.objectValue?["subscription_id"]?.stringValue
         var values: [String: Any] = [
             "id": id.description, "short": String(id.description.prefix(8)), "workflow": record.workflowName, "status": record.status.rawValue,
@@ -316,6 +318,8 @@ extension WebUI {
             "live": !record.status.isFinal && record.status != .failed,
             "can_retry": mayRun && ProcessTransitions.sources(of: .retry).contains(record.status),
             "can_abort": mayRun && !record.status.isFinal,
+            "can_undo": mayRun && mayUndo && !record.status.isFinal,
+            "undo_aborted": mayRun && mayUndo && record.status == .aborted,
             "steps": view.changes.reversed().map { step, change -> [String: Any] in
                 let netbox = (view.ledger.bySteps[step.stepID] ?? []).map { "NetBox " + LedgerView.line($0) }
                 return [
@@ -372,8 +376,15 @@ extension WebUI {
         case "retry":
             _ = try await engine.retry(id, user: identity.user)
         default:
-            let reason = nonEmpty(form.first("reason"))
-            _ = try await engine.abort(id, user: identity.user, reason: reason.map { "\($0) (aborted by \(identity.user))" })
+            let reason = nonEmpty(form.first("reason")).map { "\($0) (aborted by \(identity.user))" }
+            guard form.first("undo") == "1" else {
+                _ = try await engine.abort(id, user: identity.user, reason: reason)
+                break
+            }
+            _ = try context.require(.run(UndoProcess.name))
+            // The undo's own page: what it deleted and set back, or the conflict that stopped it.
+            let (_, undo) = try await UndoProcess.abortAndUndo(id, engine: engine, user: identity.user, reason: reason)
+            if let undo { return .redirect("/processes/\(undo.processID)") }
         }
         return .redirect("/processes/\(id)")
     }

@@ -30,6 +30,11 @@ final class CrashingStore: ProcessStore {
         self.losesOutcome = losesOutcome
     }
 
+    /// Loses the next commit of each of `steps` too (a test that sets up with this store first).
+    func arm(_ steps: Set<StepKey>) {
+        pending.withLock { $0.formUnion(steps) }
+    }
+
     struct Crash: Error, CustomStringConvertible {
         var step: StepKey
         var description: String { "simulated crash before the commit of \(step)" }

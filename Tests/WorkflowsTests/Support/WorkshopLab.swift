@@ -21,11 +21,12 @@ final class WorkshopLab: Sendable {
     /// `extra` products join the catalog's (a fixture product no workflow knows, say); `plan`
     /// names the prefixes to allocate from.
     init(
-        store wrap: (@Sendable (any WorkflowStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan()
+        kind: StoreKind = .default, store wrap: (@Sendable (any WorkflowStore) -> any ProcessStore)? = nil,
+        products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan()
     ) async throws {
         server = try await NetBoxLiteServer.start(NetBoxLiteConfiguration())
         netbox = NetBoxClient(NetBoxConfiguration(url: server.url, token: server.token))
-        temporary = try await TemporaryStore(workflows: WorkflowCatalog.all, products: ProductCatalog.all + extra)
+        temporary = try await TemporaryStore(kind: kind, workflows: WorkflowCatalog.all, products: ProductCatalog.all + extra)
         clock = ManualClock(Date())
         let testing = try Engine.testing(
             store: temporary.store, workflows: WorkflowCatalog.all, products: try ProductRegistry(ProductCatalog.all + extra), clock: clock)
@@ -49,10 +50,10 @@ final class WorkshopLab: Sendable {
 
 /// Runs `body` with a lab, stopping its server afterwards whatever happens.
 func withWorkshop(
-    store wrap: (@Sendable (any WorkflowStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [], plan: IPAMPlan = IPAMPlan(),
-    _ body: (WorkshopLab) async throws -> Void
+    kind: StoreKind = .default, store wrap: (@Sendable (any WorkflowStore) -> any ProcessStore)? = nil, products extra: [ProductDefinition] = [],
+    plan: IPAMPlan = IPAMPlan(), _ body: (WorkshopLab) async throws -> Void
 ) async throws {
-    let lab = try await WorkshopLab(store: wrap, products: extra, plan: plan)
+    let lab = try await WorkshopLab(kind: kind, store: wrap, products: extra, plan: plan)
     do {
         try await body(lab)
     } catch {
