@@ -66,9 +66,7 @@ public enum UndoProcess {
             }
             return (aborted, nil)
         }
-        let undone = try await engine.store.processes(ProcessFilter(statuses: [.completed], workflow: name, subscriptionID: subscription))
-            .first { $0.state[raw: "aborted_process_id"]?.stringValue == processID.description }
-        if let undone {
+        if let undone = try await undo(of: processID, subscription: subscription, store: engine.store) {
             throw WorkflowError(
                 .invalidTransition, "process \(processID) was undone already, by process \(undone.processID)", processID: processID)
         }
@@ -76,6 +74,12 @@ public enum UndoProcess {
             "aborted_process_id": .string(processID.description), "subscription_id": .string(subscription.uuidString.lowercased()),
         ]
         return (aborted, try await engine.start(name, input: input, user: user))
+    }
+
+    /// The completed undo of `processID`, if it was undone.
+    public static func undo(of processID: ProcessID, subscription: UUID, store: any ProcessStore) async throws -> ProcessRecord? {
+        try await store.processes(ProcessFilter(statuses: [.completed], workflow: name, subscriptionID: subscription))
+            .first { $0.state[raw: "aborted_process_id"]?.stringValue == processID.description }
     }
 
     // MARK: - Steps

@@ -233,6 +233,21 @@ def main():
             expect(page.locator(f"#map a[data-subscription='{subscription}']").first).to_be_attached()
         shot(page, "map")
 
+        # A second circuit aborted and undone from its process page: the undo's own page says
+        # what it deleted and set back, and the aborted process links to it.
+        started = api("POST", "/api/processes/create_circuit",
+                      {"product": "Circuit 10G", "node_a": node_a, "node_b": node_b, "port_a": 2, "port_b": 13})
+        page.goto(BASE + "/processes/" + started["process_id"])
+        page.fill("form.abort input[name=reason]", "wrong ports")
+        page.click("button#abort-undo")
+        expect(page.locator("#process-status")).to_have_text("completed")
+        expect(page.locator("h1")).to_contain_text("undo_process")
+        expect(page.locator("#steps")).to_contain_text("- dcim.cable")
+        shot(page, "undo")
+        page.goto(BASE + "/processes/" + started["process_id"])
+        expect(page.locator("#undone-by")).to_contain_text("Undone by process")
+        assert page.locator("button#undo").count() == 0, "an undone process offers its undo again"
+
         # The start page now lists the last changes; the processes list filters.
         page.goto(BASE + "/")
         expect(page.locator("text=validate_circuit").first).to_be_visible()
@@ -248,7 +263,7 @@ def main():
             viewer.goto(BASE + "/subscriptions/" + circuit)
             assert viewer.locator("a.button[href^='/start/']").count() == 0, "a viewer is offered a workflow button"
             viewer.goto(BASE + "/processes/" + process_id)
-            assert viewer.locator("button#retry, button#abort, button#resume").count() == 0
+            assert viewer.locator("button#retry, button#abort, button#abort-undo, button#undo, button#resume").count() == 0
             expect(viewer.locator("dl.facts")).to_contain_text("by alice")
             expect(viewer.locator("header .who")).to_contain_text("vera")
             shot(viewer, "viewer-process")

@@ -207,6 +207,12 @@ struct APISpecTests {
             "POST", "/api/processes/\(process)/abort", body: ["reason": "spec test", "force": true], token: tokens.admin, expect: 400)
         let aborted = try await api.check("POST", "/api/processes/\(process)/abort", body: ["reason": "spec test"], token: tokens.admin, expect: 200)
         #expect(aborted.objectValue?["left_behind"]?.arrayValue?.count == 1)
+        // Undone afterwards: the device create_node set up goes back, the subscription ends terminated.
+        try await api.check("POST", "/api/processes/\(process)/abort", body: ["undo": "yes"], token: tokens.admin, expect: 400)
+        let undone = try await api.check("POST", "/api/processes/\(process)/abort", body: ["undo": true], token: tokens.admin, expect: 200)
+        #expect(undone.objectValue?["undo"]?.objectValue?["last_status"] == "completed")
+        #expect(undone.objectValue?["left_behind"]?.arrayValue?.first?.objectValue?["status"] == "terminated")
+        try await api.check("POST", "/api/processes/\(process)/abort", body: ["undo": true], token: tokens.admin, expect: 409)
         try await api.check("POST", "/api/processes/recover", token: tokens.viewer, expect: 403)
         try await api.check("POST", "/api/processes/recover", token: tokens.admin, expect: 200)
     }

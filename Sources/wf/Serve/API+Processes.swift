@@ -57,6 +57,7 @@ extension API {
             _ = try context.require(.run(UndoProcess.name))
             let (aborted, undo) = try await UndoProcess.abortAndUndo(id, engine: engine, user: identity.user, reason: reason)
             guard case .object(var object) = OutcomeReport.json(aborted) else { return Response.json(OutcomeReport.json(aborted)) }
+            object["left_behind"] = .array(try await AbortReport.build(aborted, runtime: runtime).json)
             object["undo"] = undo.map(OutcomeReport.json) ?? .null
             return Response.json(.object(object))
         }

@@ -310,6 +310,10 @@ extension WebUI {
         let mayRun = identity.allows(.run(record.workflowName))
         let mayUndo = identity.allows(.run(UndoProcess.name)) && record.workflowName != UndoProcess.name
         let subscription = record.state[raw: "subscription"]?.objectValue?["subscription_id"]?.stringValue
+        var undoneBy: ProcessRecord?
+        if record.status == .aborted, let held = UndoProcess.subscriptionID(in: record.state) {
+            undoneBy = try await UndoProcess.undo(of: id, subscription: held, store: store)
+        }
         var values: [String: Any] = [
             "id": id.description, "short": String(id.description.prefix(8)), "workflow": record.workflowName, "status": record.status.rawValue,
             "started": short(record.startedAt), "user": record.createdBy, "reason": record.failedReason ?? false,
@@ -319,7 +323,8 @@ extension WebUI {
             "can_retry": mayRun && ProcessTransitions.sources(of: .retry).contains(record.status),
             "can_abort": mayRun && !record.status.isFinal,
             "can_undo": mayRun && mayUndo && !record.status.isFinal,
-            "undo_aborted": mayRun && mayUndo && record.status == .aborted,
+            "undo_aborted": mayRun && mayUndo && record.status == .aborted && undoneBy == nil,
+            "undone_by": undoneBy.map { ["id": $0.processID.description, "short": String($0.processID.description.prefix(8))] } ?? false,
             "steps": view.changes.reversed().map { step, change -> [String: Any] in
                 let netbox = (view.ledger.bySteps[step.stepID] ?? []).map { "NetBox " + LedgerView.line($0) }
                 return [
