@@ -171,7 +171,8 @@ let package = Package(
         .testTarget(
             name: "wfTests",
             dependencies: [
-                "WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows", "wf", .product(name: "Logging", package: "swift-log"),
+                "WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows", "wf", "NetBox",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -57,4 +57,23 @@ extension SQLiteStore {
             return values.mapValues { $0.sorted() }
         }
     }
+
+    public func owners(ofBlocks instanceIDs: [UUID]) async throws -> [UUID: UUID] {
+        guard !instanceIDs.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var owners: [UUID: UUID] = [:]
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT subscription_instance_id, subscription_id FROM subscription_instances
+                        WHERE subscription_instance_id IN (SELECT value FROM json_each(?))
+                        """),
+                arguments: [JSONValue.array(instanceIDs.map { .string($0.uuidString.lowercased()) }).jsonText])
+            while let row = try rows.next() {
+                guard let block = UUID(uuidString: row[0]), let owner = UUID(uuidString: row[1]) else { continue }
+                owners[block] = owner
+            }
+            return owners
+        }
+    }
 }

@@ -242,10 +242,14 @@ public struct Engine: Sendable {
         return process
     }
 
-    private func create(_ workflow: WorkflowDefinition, input: FormInput, session: FormSession?, user: String, claim: Bool) async throws
-        -> ProcessRecord
-    {
-        // Every page validates before anything is stored.
+    /// The answers `input` gives `name`'s initial form, page by page, checked as a start
+    /// checks them (a subscription it may act on now, every page, no key the engine sets),
+    /// without storing anything: what a plan runs with.
+    public func validate(_ name: WorkflowName, input: FormInput, session: FormSession? = nil) async throws -> [AnsweredPage] {
+        try await validate(try registry.workflow(named: name), input: input, session: session)
+    }
+
+    private func validate(_ workflow: WorkflowDefinition, input: FormInput, session: FormSession?) async throws -> [AnsweredPage] {
         let pages: [AnsweredPage]
         if let flow = workflow.initialForm {
             var input = input
@@ -270,12 +274,20 @@ public struct Engine: Sendable {
             case .pages(let states): pages = states.map { AnsweredPage(form: Form(name: "input", title: "Input", fields: []), answers: $0) }
             }
         }
-        let answers = pages.mergedAnswers
-        let reserved = answers.keys.filter { State.reservedKeys.contains($0) }.sorted()
+        let reserved = pages.mergedAnswers.keys.filter { State.reservedKeys.contains($0) }.sorted()
         guard reserved.isEmpty else {
             throw WorkflowError(
                 .invalidInput, "input may not set \(reserved.joined(separator: ", ")): the engine sets these", workflow: workflow.name)
         }
+        return pages
+    }
+
+    private func create(_ workflow: WorkflowDefinition, input: FormInput, session: FormSession?, user: String, claim: Bool) async throws
+        -> ProcessRecord
+    {
+        // Every page validates before anything is stored.
+        let pages = try await validate(workflow, input: input, session: session)
+        let answers = pages.mergedAnswers
         let now = environment.now()
         let processID = ProcessID(environment.makeID())
         var state = answers

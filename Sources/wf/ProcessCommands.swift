@@ -15,30 +15,28 @@ struct Start: AsyncParsableCommand {
     @Option(name: .long, help: "Answers as JSON: a file, or - for standard input.") var input: String?
     @Flag(name: .long, help: "Validate the answers and enqueue the process for the workers (`wf worker`) instead of running it here.")
     var async = false
+    @Flag(name: .customLong("dry-run"), help: "Plan it instead: what it would change in NetBox, writing nothing (as `wf plan`).")
+    var dryRun = false
     @OptionGroup var actor: ActorOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if async, dryRun { throw ValidationError("--async runs the workflow and --dry-run plans it: pick one") }
+    }
 
     func run() async throws {
         try await runCommand {
             let runtime = try await Runtime.open(database)
             let definition = try runtime.engine.registry.workflow(named: workflow)
             let session = definition.initialForm.map(runtime.engine.makeFormSession)
-            let answers: FormInput
-            if let input {
-                answers = try ScriptedAnswers.read(input)
-            } else if let session {
-                guard StandardTerminal.isInteractive else {
-                    throw CLIError(try await FormHelp.noTerminal(for: definition, session: session))
-                }
-                let prompter = TerminalPrompter()
-                guard let pages = try await prompter.fill(session, confirmation: "Start \(workflow) with these answers?") else {
-                    print("nothing was started")
-                    return 1
-                }
-                answers = .pages(pages.map(\.answers))
-            } else {
-                answers = .merged(State())
+            guard let answers = try await Self.answers(to: definition, session: session, input: input, verb: dryRun ? "Plan" : "Start") else {
+                print("nothing was started")
+                return 1
+            }
+            if dryRun {
+                try await WorkflowPlan.make(workflow, input: answers, runtime: runtime, user: actor.resolvedUser).print(json: output.json)
+                return 0
             }
             if async {
                 let id = try await runtime.engine.enqueue(workflow, input: answers, session: session, user: actor.resolvedUser)
@@ -54,6 +52,53 @@ struct Start: AsyncParsableCommand {
             try await runtime.recoverStranded(user: actor.resolvedUser)
             let outcome = try await runtime.engine.start(workflow, input: answers, session: session, user: actor.resolvedUser)
             return OutcomeReport.show(outcome, json: output.json)
+        }
+    }
+}
+
+extension Start {
+    /// The answers to `definition`'s initial form: from `input` (a file, or - for standard
+    /// input), else asked on the terminal; nil when the person declined at the summary.
+    static func answers(to definition: WorkflowDefinition, session: FormSession?, input: String?, verb: String) async throws -> FormInput? {
+        if let input { return try ScriptedAnswers.read(input) }
+        guard let session else { return .merged(State()) }
+        guard StandardTerminal.isInteractive else {
+            throw CLIError(try await FormHelp.noTerminal(for: definition, session: session))
+        }
+        guard let pages = try await TerminalPrompter().fill(session, confirmation: "\(verb) \(definition.name) with these answers?") else {
+            return nil
+        }
+        return .pages(pages.map(\.answers))
+    }
+}
+
+/// `wf plan`: what a workflow would change, written nowhere.
+struct Plan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what a workflow would change in NetBox, and the subscription it would leave, without changing anything.",
+        discussion:
+            "The answers are checked against the real database and NetBox; the workflow then runs against a private copy of NetBox (a "
+            + "NetBoxLite holding the same objects and ids, with NetBox's rules for next free prefixes and addresses, cables and unique "
+            + "addresses) and of the subscriptions it reads. Answers to the forms it stops at (\"confirmed\": true) may be in --input; "
+            + "without them the plan says what it would ask and stops there.")
+
+    @Argument(help: "The workflow's name (see `wf workflows`).") var workflow: String
+    @Option(name: .long, help: "Answers as JSON: a file, or - for standard input.") var input: String?
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runCommand {
+            let runtime = try await Runtime.open(database)
+            let definition = try runtime.engine.registry.workflow(named: workflow)
+            let session = definition.initialForm.map(runtime.engine.makeFormSession)
+            guard let answers = try await Start.answers(to: definition, session: session, input: input, verb: "Plan") else {
+                print("nothing was planned")
+                return 1
+            }
+            try await WorkflowPlan.make(workflow, input: answers, runtime: runtime, user: actor.resolvedUser).print(json: output.json)
+            return 0
         }
     }
 }

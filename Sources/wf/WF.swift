@@ -20,7 +20,7 @@ struct WF: AsyncParsableCommand {
               64 the command line itself is wrong (an unknown option, a bad --user, --at, --since or --netbox)
             """,
         subcommands: [
-            Demo.self, Start.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
+            Demo.self, Start.self, Plan.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
             FormCommand.self, NetBoxCommand.self, ProductsCommand.self, SubscriptionsCommand.self, SubscriptionCommand.self, AuditCommand.self,
             WorkerCommand.self, WorkersCommand.self, ServeCommand.self, TokenCommand.self, DB.self, Bench.self,
         ]

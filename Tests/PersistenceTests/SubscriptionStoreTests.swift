@@ -14,7 +14,7 @@ import WorkflowTestKit
 struct SubscriptionStoreTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(17)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(18)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -267,6 +267,21 @@ struct SubscriptionStoreTests {
         #expect(ports[circuit.subscriptionID] == ["xe-0/0/0", "xe-0/0/1"])
         #expect(try await store.blockValues("no_such_field", of: [a.subscriptionID]).isEmpty)
         #expect(try await store.blockValues("node_name", of: []).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.available) func ownersNameTheSubscriptionEachBlockBelongsTo(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        let (a, _, circuit) = try await store.saveCircuitBetweenTwoNodes()
+        let stored = try #require(try await store.subscription(circuit.subscriptionID))
+        let nodeBlock = try #require(
+            try await store.subscription(a.subscriptionID)?.root.objectValue?["subscription_instance_id"]?.stringValue.flatMap(UUID.init(uuidString:))
+        )
+        let circuitBlock = try #require(stored.root.objectValue?["subscription_instance_id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        let unknown = UUID()
+        let owners = try await store.owners(ofBlocks: [nodeBlock, circuitBlock, unknown])
+        #expect(owners == [nodeBlock: a.subscriptionID, circuitBlock: circuit.subscriptionID])
+        #expect(try await store.owners(ofBlocks: []).isEmpty)
     }
 
     // MARK: - Finding by value

@@ -64,4 +64,15 @@ extension PostgresStore {
         }
         return values.mapValues { $0.sorted() }
     }
+
+    public func owners(ofBlocks instanceIDs: [UUID]) async throws -> [UUID: UUID] {
+        guard !instanceIDs.isEmpty else { return [:] }
+        var owners: [UUID: UUID] = [:]
+        for row in try await rows(
+            "SELECT subscription_instance_id, subscription_id FROM subscription_instances WHERE subscription_instance_id = ANY(\(instanceIDs))")
+        {
+            owners[try row["subscription_instance_id"].decode(UUID.self)] = try row["subscription_id"].decode(UUID.self)
+        }
+        return owners
+    }
 }

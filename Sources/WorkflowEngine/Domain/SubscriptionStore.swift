@@ -176,6 +176,9 @@ public protocol SubscriptionStore: Sendable {
     /// The values of the block field `field` (a resource type such as `node_name`) in each of
     /// `ids`, from any of its blocks, sorted; a subscription without one is left out.
     func blockValues(_ field: String, of ids: [UUID]) async throws -> [UUID: [String]]
+    /// The subscription each of these block instances belongs to (a Circuit's port block
+    /// points at its Node's block: the Node is its owner); unknown ids are left out.
+    func owners(ofBlocks instanceIDs: [UUID]) async throws -> [UUID: UUID]
     func versions(of id: UUID) async throws -> [SubscriptionVersion]
     /// A number that grows with every committed change to any subscription (a save, a status,
     /// sync or holder change): what was computed from the subscriptions under one number is
