@@ -92,10 +92,13 @@ public enum CreateCircuit: Workflow {
 
     /// Active, in-sync Node subscriptions nobody holds, by id, labelled with the node's name.
     static func usableNodes(_ context: FormContext) async throws -> [Choice] {
-        // Per session, and across sessions while no subscription changes: the first page of
-        // this form reads 10,000 Nodes and their names on a large network (150 ms).
+        // Per session, and across sessions while no Node changes (a Circuit's changes leave
+        // it be): the first page of this form reads 10,000 Nodes and their names on a large
+        // network (150 ms).
         try await context.cached("usable-nodes") {
-            try await context.cachedWhileSubscriptionsUnchanged("create_circuit.usable-nodes") { try await readUsableNodes(context) }
+            try await context.cachedWhileSubscriptionsUnchanged("create_circuit.usable-nodes", products: [NodeProduct.definition.name]) {
+                try await readUsableNodes(context)
+            }
         }
     }
 
@@ -114,7 +117,7 @@ public enum CreateCircuit: Workflow {
 
     /// The Nodes not offered, each with the reason.
     static func unusableNodes(_ context: FormContext) async throws -> [SummaryItem] {
-        try await context.cachedWhileSubscriptionsUnchanged("create_circuit.unusable-nodes") {
+        try await context.cachedWhileSubscriptionsUnchanged("create_circuit.unusable-nodes", products: [NodeProduct.definition.name]) {
             guard let store = context.subscriptions else { return [] }
             let live: Set<Lifecycle> = [.provisioning, .active, .disabled, .migrating]
             return try await store.subscriptions(

@@ -118,10 +118,19 @@ extension SQLiteStore: SubscriptionStore {
         }
     }
 
-    public func changeStamp() async throws -> Int {
-        // Kept by triggers on the subscriptions table (migration 0014).
+    public func changeStamp(of products: [String]?) async throws -> Int {
+        // Kept per product by triggers on the subscriptions table (migration 0015).
         try await pool.read { db in
-            try Int.fetchOne(db.cachedStatement(sql: "SELECT n FROM subscription_changes WHERE id = 1")) ?? 0
+            guard let products else {
+                return try Int.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(n), 0) FROM subscription_changes")) ?? 0
+            }
+            let names = JSONValue.array(products.map(JSONValue.string)).jsonText
+            return try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT coalesce(sum(c.n), 0) FROM subscription_changes c JOIN products p ON p.product_id = c.product_id
+                        WHERE p.name IN (SELECT value FROM json_each(?)) OR p.product_type IN (SELECT value FROM json_each(?))
+                        """), arguments: [names, names]) ?? 0
         }
     }
 

@@ -79,15 +79,16 @@ public struct FormContext: Sendable {
         try await session.choices(key, fetch)
     }
 
-    /// `fetch`'s result, which depends on the subscriptions only (and on what `key` names):
-    /// shared by every form session of the engine and fetched again only once a subscription
-    /// changed (`UnchangedSubscriptionsCache`). Without a subscription store or a shared
-    /// cache, fetched every time.
+    /// `fetch`'s result, which depends on the subscriptions of `products` only (names or
+    /// product types; nil: of every product), and on what `key` names: shared by every form
+    /// session of the engine and fetched again only once one of those subscriptions changed
+    /// (`UnchangedSubscriptionsCache`). Without a subscription store or a shared cache,
+    /// fetched every time.
     public func cachedWhileSubscriptionsUnchanged<Value: Sendable>(
-        _ key: String, _ fetch: @Sendable () async throws -> Value
+        _ key: String, products: [String]? = nil, _ fetch: @Sendable () async throws -> Value
     ) async throws -> Value {
         guard let shared = session.shared, let store = session.subscriptions else { return try await fetch() }
-        return try await shared.value(key, store: store, fetch)
+        return try await shared.value(key, store: store, products: products, fetch)
     }
 }
 

@@ -14,7 +14,7 @@ import WorkflowTestKit
 struct SubscriptionStoreTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(18)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(19)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -410,6 +410,26 @@ struct SubscriptionStoreTests {
         renamed.description = "Node loc1-core renamed"
         _ = try await store.save(renamed, by: "ops", at: Subscriptions.at(62))
         try await moved("saved again")
+    }
+
+    @Test(arguments: StoreKind.available) func aProductsChangeStampMovesOnlyWithItsOwnSubscriptions(kind: StoreKind) async throws {
+        let temporary = try await Subscriptions.store(kind)
+        let store = temporary.store
+        let (nodes, circuits, all) = (
+            try await store.changeStamp(of: ["Node"]), try await store.changeStamp(of: ["Circuit 10G"]), try await store.changeStamp()
+        )
+        let (_, _, circuit) = try await store.saveCircuitBetweenTwoNodes()
+        #expect(try await store.changeStamp(of: ["Node"]) > nodes, "two new Nodes")
+        #expect(try await store.changeStamp(of: ["Circuit 10G"]) > circuits, "a new Circuit")
+        let nodesNow = try await store.changeStamp(of: ["Node"])
+        let circuitsNow = try await store.changeStamp(of: ["Circuit 10G"])
+
+        let holder = Fixtures.process()
+        try await store.insertProcess(holder, inputs: [Fixtures.input(holder)], locks: [SubscriptionLock(circuit.subscriptionID)])
+        #expect(try await store.changeStamp(of: ["Node"]) == nodesNow, "a Circuit taken by a process leaves the Nodes' stamp")
+        #expect(try await store.changeStamp(of: ["Circuit 10G"]) > circuitsNow)
+        #expect(try await store.changeStamp() > all)
+        #expect(try await store.changeStamp(of: []) == 0, "no product, no change")
     }
 
     // MARK: - Catalog sync

@@ -93,29 +93,39 @@ extension PostgresStore: SubscriptionStore {
         ).map { try $0["subscription_id"].decode(UUID.self) }
     }
 
-    public func changeStamp() async throws -> Int {
-        // One row per connection that changed a subscription (migration 0014); the rows of
-        // connections that have ended are folded into shard 0 once there are many, in one
-        // statement, so the sum never moves back.
-        guard let row = try await rows("SELECT sum(n)::bigint AS n, count(*)::bigint AS shards FROM subscription_change_counts").first else {
-            return 0
-        }
+    public func changeStamp(of products: [String]?) async throws -> Int {
+        // One row per connection and product that changed a subscription (migration 0015);
+        // the rows of connections that have ended are folded into shard 0 once there are
+        // many, in one statement, so no sum ever moves back.
+        let sum: PostgresQuery =
+            if let products {
+                """
+                SELECT coalesce(sum(c.n), 0)::bigint AS n, (SELECT count(*) FROM subscription_change_counts)::bigint AS shards
+                FROM subscription_change_counts c JOIN products p ON p.product_id = c.product_id
+                WHERE p.name = ANY(\(products)) OR p.product_type = ANY(\(products))
+                """
+            } else {
+                "SELECT coalesce(sum(n), 0)::bigint AS n, count(*)::bigint AS shards FROM subscription_change_counts"
+            }
+        guard let row = try await rows(sum).first else { return 0 }
         if try row["shards"].decode(Int64.self) > Self.changeShardsKept {
             try await rows(
                 """
                 WITH ended AS (
                     DELETE FROM subscription_change_counts
                     WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)
-                    RETURNING n
+                    RETURNING product_id, n
                 )
-                UPDATE subscription_change_counts SET n = n + (SELECT coalesce(sum(n), 0) FROM ended) WHERE shard = 0
+                INSERT INTO subscription_change_counts AS c (product_id, shard, n)
+                SELECT product_id, 0, sum(n) FROM ended GROUP BY product_id ORDER BY product_id
+                ON CONFLICT (product_id, shard) DO UPDATE SET n = c.n + excluded.n
                 """)
         }
-        return Int(try row["n"].decode(Int64?.self) ?? 0)
+        return Int(try row["n"].decode(Int64.self))
     }
 
     /// How many rows of `subscription_change_counts` a stamp reads before folding the ended ones.
-    static let changeShardsKept: Int64 = 64
+    static let changeShardsKept: Int64 = 256
 
     public func versions(of id: UUID) async throws -> [SubscriptionVersion] {
         try await rows(

@@ -180,10 +180,11 @@ public protocol SubscriptionStore: Sendable {
     /// points at its Node's block: the Node is its owner); unknown ids are left out.
     func owners(ofBlocks instanceIDs: [UUID]) async throws -> [UUID: UUID]
     func versions(of id: UUID) async throws -> [SubscriptionVersion]
-    /// A number that grows with every committed change to any subscription (a save, a status,
-    /// sync or holder change): what was computed from the subscriptions under one number is
-    /// still true while the store answers the same number. It may grow without a change.
-    func changeStamp() async throws -> Int
+    /// A number that grows with every committed change to a subscription of `products`
+    /// (names or product types, as `SubscriptionFilter.product` takes them; nil for every
+    /// product): a save, a status, sync or holder change. What was computed from those
+    /// subscriptions under one number is still true while the store answers the same number.
+    func changeStamp(of products: [String]?) async throws -> Int
     func events(of id: UUID) async throws -> [SubscriptionEvent]
     /// The processes that touched the subscription, oldest first.
     func processes(of id: UUID) async throws -> [ProcessID]
@@ -194,4 +195,11 @@ public protocol SubscriptionStore: Sendable {
     /// Marks a subscription that nobody holds as in sync (an operator who repaired it by hand
     /// confirms it), recording who did it and why; refused while a process holds it.
     func setInSync(_ id: UUID, user: String, reason: String, now: Date) async throws
+}
+
+extension SubscriptionStore {
+    /// The change stamp of every subscription, whatever its product.
+    public func changeStamp() async throws -> Int {
+        try await changeStamp(of: nil)
+    }
 }

@@ -25,12 +25,13 @@ public final class UnchangedSubscriptionsCache: Sendable {
         entries.withLock { $0.removeAll() }
     }
 
-    /// `compute`'s value under `key`, computed again only when a subscription changed since
-    /// it last was. `key` names everything else the value depends on.
+    /// `compute`'s value under `key`, computed again only when a subscription (of `products`,
+    /// when named: names or product types) changed since it last was. `key` names everything
+    /// else the value depends on.
     public func value<Value: Sendable>(
-        _ key: String, store: any SubscriptionStore, _ compute: @Sendable () async throws -> Value
+        _ key: String, store: any SubscriptionStore, products: [String]? = nil, _ compute: @Sendable () async throws -> Value
     ) async throws -> Value {
-        let stamp = try await store.changeStamp()
+        let stamp = try await store.changeStamp(of: products)
         if let entry = entries.withLock({ $0[key] }), entry.stamp == stamp, let value = entry.value as? Value {
             return value
         }
