@@ -96,7 +96,7 @@ extension SQLiteStore: WorkerStore {
     }
 
     /// SQLite cannot notify another process: workers poll.
-    public func workNotifications() -> AsyncStream<Void>? { nil }
+    public func workNotifications(hasRoom: @escaping @Sendable () -> Bool) -> AsyncStream<Void>? { nil }
 
     public var workListener: (any Service)? { nil }
 

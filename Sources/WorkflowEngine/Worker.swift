@@ -60,6 +60,10 @@ public final class Worker: Service, Sendable {
         /// Processes whose run failed for another reason than the database (a step missing from
         /// the code): their lease is left to lapse, so that they are not claimed again at once.
         var parked: [ProcessID: Date] = [:]
+        /// A wake-up came while every slot was taken: the next run to end claims for it.
+        /// Otherwise a run that ends claims nothing (the claim would mostly come back empty):
+        /// enqueued work wakes a worker with room, and the poll finds the rest.
+        var missedWake = false
     }
 
     public var workerID: String { engine.configuration.runnerID }
@@ -113,7 +117,10 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.tick() }
             background.addTask { await self.heartbeat() }
-            if let notifications = store.workNotifications() {
+            let hasRoom: @Sendable () -> Bool = { [self] in
+                !drain.isSet && runs.withLock { $0.running.count } < configuration.concurrency
+            }
+            if let notifications = store.workNotifications(hasRoom: hasRoom) {
                 background.addTask {
                     for await _ in notifications { self.wake.yield() }
                 }
@@ -136,7 +143,11 @@ public final class Worker: Service, Sendable {
         await withDiscardingTaskGroup { processes in
             var wakeUps = wakeStream.makeAsyncIterator()
             while !drain.isSet && !Task.isCancelled {
-                let free = configuration.concurrency - runs.withLock { $0.running.count }
+                let free = runs.withLock { runs in
+                    let free = configuration.concurrency - runs.running.count
+                    runs.missedWake = free <= 0
+                    return free
+                }
                 if free > 0 {
                     let claimed: [ClaimedProcess]
                     do {
@@ -164,11 +175,13 @@ public final class Worker: Service, Sendable {
     private func runOne(_ claimed: ClaimedProcess) async {
         let processID = claimed.process.processID
         defer {
-            runs.withLock { runs in
+            let claimAgain = runs.withLock { runs in
                 runs.running.remove(processID)
                 runs.suspects[processID] = nil
+                defer { runs.missedWake = false }
+                return runs.missedWake || drain.isSet
             }
-            wake.yield()
+            if claimAgain { wake.yield() }
         }
         do {
             let outcome = try await engine.run(claimed: claimed, drain: drain)

@@ -65,10 +65,12 @@ public protocol WorkerStore: ProcessStore {
 
     /// Yields when work was enqueued (PostgreSQL: `LISTEN`, while that listener runs as one
     /// of `services`); finishes when the listener stops. A store that cannot notify returns
-    /// nil, and workers only poll.
-    func workNotifications() -> AsyncStream<Void>?
+    /// nil, and workers only poll. Of the subscribers in one process, each enqueue wakes one
+    /// (the next in turn that `hasRoom`), not every one: the others' claims would come back
+    /// empty. Every subscriber is woken when listening (re)starts.
+    func workNotifications(hasRoom: @escaping @Sendable () -> Bool) -> AsyncStream<Void>?
 
-    /// The service that feeds `workNotifications()` (PostgreSQL: the `LISTEN` loop), or nil.
+    /// The service that feeds `workNotifications(hasRoom:)` (PostgreSQL: the `LISTEN` loop), or nil.
     var workListener: (any Service)? { get }
 
     /// What a long-running command must run beside its workers, in its `ServiceGroup`, in

@@ -18,6 +18,13 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: [.customShort("n"), .long], help: "How many processes per measurement.") var processes = 1000
     @Option(name: [.customShort("k"), .long], help: "Trivial steps per process.") var steps = 9
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The work each process does: trivial (--steps steps that only change the state) or node (orchestrator-core's benchmark "
+                + "create_node: a subscription built, stored and saved in eight steps).")
+    )
+    var scenario: Scenario = .trivial
     @Option(name: .long, help: "How many bare commits to time for the floor.") var commits = 2000
     @Option(name: .long, help: "Worker counts to measure, comma-separated (none: skip).") var workers = "1,4"
     @Option(name: .long, help: "Processes each worker runs at once.") var concurrency = 4
@@ -80,10 +87,12 @@ struct Bench: AsyncParsableCommand {
             let store = try await Stores.openForBenchmark(location)
             try await store.migrate()
             let marks = StepMarks()
-            let workflow = Self.trivialWorkflow(steps: steps, marks: marks)
+            let workflow = scenario == .node ? NodeScenario.workflow : Self.trivialWorkflow(steps: steps, marks: marks)
+            let products = try ProductRegistry(scenario == .node ? [NodeScenario.product] : [])
             try await store.syncWorkflows([workflow], now: Date())
+            if !products.products.isEmpty { _ = try await store.syncProducts(products.products, now: Date()) }
             let registry = try WorkflowRegistry([workflow])
-            let engine = Engine(store: store, registry: registry)
+            let engine = Engine(store: store, registry: registry, products: products)
             let report: BenchReport
             do {
                 try await store.prepareBareCommitTable()
@@ -92,7 +101,8 @@ struct Bench: AsyncParsableCommand {
                 var measured = try await measureInline(store: store, engine: engine, workflow: workflow, marks: marks)
                 marks.recording.store(false, ordering: .relaxed)
                 for count in try workerCounts() {
-                    measured.workers.append(try await measureWorkers(count, store: store, registry: registry, workflow: workflow))
+                    measured.workers.append(
+                        try await measureWorkers(count, store: store, registry: registry, products: products, workflow: workflow))
                 }
                 report = measured
                 try await store.dropBareCommitTable()
@@ -149,6 +159,7 @@ struct Bench: AsyncParsableCommand {
         stepLatencies.reserveCapacity(processes * steps)
         var elapsed = Duration.zero
         var counted = StatementTally()
+        var cpu = CPUTime()
         for round in 0..<rounds {
             for index in 0..<(commits / rounds + (round < commits % rounds ? 1 : 0)) {
                 let start = clock.now
@@ -156,6 +167,7 @@ struct Bench: AsyncParsableCommand {
                 commitTimes.append(clock.now - start)
             }
             let before = StatementTally(store)
+            let cpuBefore = CPUTime.now()
             let started = clock.now
             for _ in 0..<(processes / rounds + (round < processes % rounds ? 1 : 0)) {
                 marks.instants.withLock { $0.removeAll(keepingCapacity: true) }
@@ -166,27 +178,33 @@ struct Bench: AsyncParsableCommand {
                 for index in 0..<(instants.count - 1) { stepLatencies.append(instants[index + 1] - instants[index]) }
             }
             elapsed += clock.now - started
+            cpu.add(CPUTime.now().minus(cpuBefore))
             counted.add(StatementTally(store).minus(before))
         }
+        let steps = workflow.steps.steps.count
         let perProcess = elapsed / processes
         return BenchReport(
-            dialect: store.dialect, processes: processes, steps: steps, seconds: elapsed.seconds,
+            dialect: store.dialect, scenario: scenario == .node ? "orchestrator-core's create_node" : "trivial", processes: processes,
+            steps: steps, seconds: elapsed.seconds,
             processesPerSecond: Double(processes) / elapsed.seconds, overheadPerStepMicros: (perProcess / steps).seconds * 1e6,
             stepP50Micros: Self.percentile(stepLatencies, 0.50).seconds * 1e6, stepP99Micros: Self.percentile(stepLatencies, 0.99).seconds * 1e6,
             commitMeanMicros: Self.mean(commitTimes).seconds * 1e6, commitP50Micros: Self.percentile(commitTimes, 0.50).seconds * 1e6,
             statementsPerProcess: counted.statements.map { Double($0) / Double(processes) },
-            commitsPerProcess: counted.transactions.map { Double($0) / Double(processes) }, concurrency: concurrency)
+            commitsPerProcess: counted.transactions.map { Double($0) / Double(processes) }, concurrency: concurrency,
+            cpuMicrosPerProcess: cpu.wf.seconds * 1e6 / Double(processes),
+            postgresCPUMicrosPerProcess: store.dialect == "postgres" ? cpu.postgres.seconds * 1e6 / Double(processes) : nil)
     }
 
     /// `count` workers (in this process, each its own runner id) drain `processes` processes
     /// that one enqueuer adds meanwhile; timed from the first enqueue to the last completion.
-    private func measureWorkers(_ count: Int, store: any WorkflowStore, registry: WorkflowRegistry, workflow: WorkflowDefinition) async throws
-        -> WorkerFigures
-    {
-        let enqueuer = Engine(store: store, registry: registry)
+    private func measureWorkers(
+        _ count: Int, store: any WorkflowStore, registry: WorkflowRegistry, products: ProductRegistry, workflow: WorkflowDefinition
+    ) async throws -> WorkerFigures {
+        let enqueuer = Engine(store: store, registry: registry, products: products)
         let fleet = (0..<count).map { index in
             Worker(
-                engine: Engine(store: store, registry: registry, configuration: EngineConfiguration(runnerID: "bench-worker-\(index)")),
+                engine: Engine(
+                    store: store, registry: registry, products: products, configuration: EngineConfiguration(runnerID: "bench-worker-\(index)")),
                 store: store,
                 configuration: WorkerConfiguration(concurrency: concurrency, pollInterval: .milliseconds(200)))
         }
@@ -218,6 +236,7 @@ struct Bench: AsyncParsableCommand {
     }
 
     static func percentile(_ values: [Duration], _ fraction: Double) -> Duration {
+        guard !values.isEmpty else { return .zero }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
     }
@@ -266,8 +285,54 @@ struct WorkerFigures {
     var commitsPerProcess: Double?
 }
 
+/// What each process is made of in `wf bench`.
+enum Scenario: String, ExpressibleByArgument, CaseIterable {
+    case trivial, node
+}
+
+/// CPU time used: by this process (user + system), and by every PostgreSQL process on this
+/// machine (read from /proc; zero where it cannot be read).
+struct CPUTime {
+    var wf = Duration.zero
+    var postgres = Duration.zero
+
+    static func now() -> CPUTime {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func duration(_ time: timeval) -> Duration { .seconds(Int64(time.tv_sec)) + .microseconds(Int64(time.tv_usec)) }
+        return CPUTime(wf: duration(usage.ru_utime) + duration(usage.ru_stime), postgres: postgresTicks())
+    }
+
+    /// utime + stime of every process named postgres, from /proc/PID/stat.
+    private static func postgresTicks() -> Duration {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard ticks > 0, let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return .zero }
+        var total = 0.0
+        for pid in pids where pid.allSatisfy(\.isNumber) {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains("(postgres)"),
+                let end = stat.lastIndex(of: ")")
+            else { continue }
+            // After "(comm)": state is field 3, utime and stime fields 14 and 15.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += user + system
+        }
+        return .milliseconds(Int64(total / ticks * 1000))
+    }
+
+    func minus(_ other: CPUTime) -> CPUTime {
+        CPUTime(wf: wf - other.wf, postgres: postgres - other.postgres)
+    }
+
+    mutating func add(_ other: CPUTime) {
+        wf += other.wf
+        postgres += other.postgres
+    }
+}
+
 struct BenchReport {
     var dialect: String
+    var scenario: String
     var processes: Int
     var steps: Int
     var seconds: Double
@@ -281,6 +346,9 @@ struct BenchReport {
     var statementsPerProcess: Double?
     var commitsPerProcess: Double?
     var concurrency: Int
+    /// CPU time of this process per inline process; of PostgreSQL's processes, on PostgreSQL.
+    var cpuMicrosPerProcess: Double
+    var postgresCPUMicrosPerProcess: Double?
     var workers: [WorkerFigures] = []
 
     /// Per-step time beyond the step's own commit, in commits: the goal is at most 1.
@@ -292,7 +360,9 @@ struct BenchReport {
     func print(json: Bool) {
         if json {
             JSONValue.object([
-                "dialect": .string(dialect), "processes": .int(processes), "steps": .int(steps), "seconds": .double(seconds),
+                "dialect": .string(dialect), "scenario": .string(scenario), "processes": .int(processes), "steps": .int(steps),
+                "seconds": .double(seconds), "cpu_us_per_process": .double(cpuMicrosPerProcess),
+                "postgres_cpu_us_per_process": postgresCPUMicrosPerProcess.map(JSONValue.double) ?? .null,
                 "processes_per_second": .double(processesPerSecond), "overhead_per_step_us": .double(overheadPerStepMicros),
                 "step_p50_us": .double(stepP50Micros), "step_p99_us": .double(stepP99Micros),
                 "bare_commit_mean_us": .double(commitMeanMicros), "bare_commit_p50_us": .double(commitP50Micros),
@@ -319,15 +389,19 @@ struct BenchReport {
             return "\(format(statements)) statements, \(format(commits)) commits per process"
         }
         var lines = [
-            "\(processes) processes x \(steps) trivial steps on \(dialect)",
+            "\(processes) processes x \(steps) steps (\(scenario)) on \(dialect)",
             "  bare commit (one row)    mean \(format(commitMeanMicros)) µs, p50 \(format(commitP50Micros)) µs: \(format(commitsPerSecond, 0)) commits/s",
             "  limit                    \(format(limit, 0)) processes/s (commits/s / \(steps + 1))",
             "one runner, inline:",
             "  processes/s              \(format(processesPerSecond, 0)) (\(format(100 * processesPerSecond / limit, 0))% of the limit)",
             "  time per step            \(format(overheadPerStepMicros)) µs (mean, its own commit included)",
-            "  step latency             p50 \(format(stepP50Micros)) µs, p99 \(format(stepP99Micros)) µs",
+            stepP99Micros > 0
+                ? "  step latency             p50 \(format(stepP50Micros)) µs, p99 \(format(stepP99Micros)) µs"
+                : "  step latency             not timed in this scenario (whole processes are)",
             "  beyond the step's commit \(format(overheadBeyondCommit, 2)) commits (goal: at most 1)",
             "  sent                     \(counts(statementsPerProcess, commitsPerProcess))",
+            "  CPU per process          \(format(cpuMicrosPerProcess, 0)) µs in wf"
+                + (postgresCPUMicrosPerProcess.map { ", \(format($0, 0)) µs in PostgreSQL" } ?? ""),
         ]
         for figures in workers {
             lines.append("\(figures.workers) worker\(figures.workers == 1 ? "" : "s") x concurrency \(concurrency), enqueued meanwhile:")

@@ -249,7 +249,8 @@ struct PostgresStoreTests {
     @Test func workNotificationsYieldWhenWorkIsEnqueuedOrHandedBack() async throws {
         let temporary = try await TemporaryStore(kind: .postgres, workflows: [Fixtures.flow])
         let store = try #require(temporary.postgres)
-        let notifications = try #require(store.workNotifications())
+        let anyone: @Sendable () -> Bool = { true }
+        let notifications = try #require(store.workNotifications(hasRoom: anyone))
         let received = Counter()
 
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -9,7 +9,7 @@ import WorkflowTestKit
 struct BenchCommandTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(1)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(2)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -36,6 +36,26 @@ struct BenchCommandTests {
         } else {
             #expect(report["commits_per_process"] == JSONValue.null, "SQLite does not count statements")
         }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theNodeScenarioRunsTheReferenceEnginesCreateNodeAndReportsItsCost(kind: StoreKind) throws {
+        let wf = try WFRunner(database: kind == .postgres ? StoreKind.postgresURL : nil)
+        defer { wf.remove() }
+        let result = try wf.run(["bench", "--scenario", "node", "-n", "20", "--commits", "20", "--workers", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONValue.parse(result.stdout).objectValue)
+        #expect(report["scenario"]?.stringValue?.contains("create_node") == true)
+        #expect(report["steps"] == 9, "eight steps and done")
+        #expect(number(report["processes_per_second"]) > 0)
+        #expect(number(report["cpu_us_per_process"]) > 0)
+        #expect(report["workers"]?.arrayValue?.first?.objectValue?["workers"] == 1)
+        if kind == .postgres {
+            #expect(number(report["commits_per_process"]) == 10, "the create commit and one per step")
+            #expect(number(report["postgres_cpu_us_per_process"]) > 0)
+        }
+        let wrong = try wf.run(["bench", "--scenario", "nodes"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("scenario"), "\(wrong.stderr)")
     }
 
     @Test func apiBenchReportsEachLoadTheRoundTripsStartUpAndMemory() throws {

@@ -99,8 +99,8 @@ extension PostgresStore: WorkerStore {
     }
 
     /// Subscribes to `listener`, which listens while it runs as a service.
-    public func workNotifications() -> AsyncStream<Void>? {
-        listener.notifications()
+    public func workNotifications(hasRoom: @escaping @Sendable () -> Bool) -> AsyncStream<Void>? {
+        listener.notifications(hasRoom: hasRoom)
     }
 
     public var workListener: (any Service)? { listener }

@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// `LISTEN`s for enqueued work on a connection of its own (not one of the pool's) and wakes
-/// every subscribed worker; reconnects a second after the connection drops (a PostgreSQL
+/// one subscribed worker per notification, in turn (every one when listening starts);
+/// reconnects a second after the connection drops (a PostgreSQL
 /// restart). A `Service`: it listens while its `run()` runs (in the command's `ServiceGroup`,
 /// or in a worker that runs it itself), ends on graceful shutdown, and then finishes the
 /// subscribers' streams.
@@ -15,11 +16,21 @@ public final class PostgresWorkListener: Service, Sendable {
     private let logger: Logger
     private let subscribers = Mutex<Subscribers>(Subscribers())
 
+    private struct Subscriber {
+        var continuation: AsyncStream<Void>.Continuation
+        var hasRoom: @Sendable () -> Bool
+    }
+
     private struct Subscribers {
         var next = 0
-        var continuations: [Int: AsyncStream<Void>.Continuation] = [:]
-        /// How many `run()`s are listening now.
+        var continuations: [Int: Subscriber] = [:]
+        /// The subscriber woken last, so that the next notification goes to the one after it.
+        var lastWoken = -1
+        /// How many `run()`s are running now.
         var running = 0
+        /// Whether one of them holds the `LISTEN` connection: one per listener, however many
+        /// workers of one process run it, or each notification would wake workers once per run.
+        var listening = false
     }
 
     init(location: PostgresLocation, channel: String, logger: Logger) {
@@ -28,13 +39,15 @@ public final class PostgresWorkListener: Service, Sendable {
         self.logger = logger
     }
 
-    /// A stream that yields when work was enqueued (and once each time listening starts, for
-    /// what was enqueued meanwhile); it finishes when the listener stops.
-    public func notifications() -> AsyncStream<Void> {
+    /// A stream that yields when work was enqueued and this subscriber's turn came (and once
+    /// each time listening starts, for what was enqueued meanwhile); it finishes when the
+    /// listener stops. `hasRoom` says whether the subscriber could take work now: one that
+    /// cannot is passed over while another can.
+    public func notifications(hasRoom: @escaping @Sendable () -> Bool = { true }) -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let id = subscribers.withLock { subscribers -> Int in
             defer { subscribers.next += 1 }
-            subscribers.continuations[subscribers.next] = continuation
+            subscribers.continuations[subscribers.next] = Subscriber(continuation: continuation, hasRoom: hasRoom)
             return subscribers.next
         }
         continuation.onTermination = { [weak self] _ in
@@ -51,12 +64,23 @@ public final class PostgresWorkListener: Service, Sendable {
                 subscribers.running -= 1
                 guard subscribers.running == 0 else { return [] }
                 defer { subscribers.continuations = [:] }
-                return Array(subscribers.continuations.values)
+                return subscribers.continuations.values.map(\.continuation)
             }
             for continuation in continuations { continuation.finish() }
         }
         try? await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
+                // Another run of this listener listens already: stand by, and take over if it ends.
+                guard
+                    subscribers.withLock({ subscribers in
+                        defer { subscribers.listening = true }
+                        return !subscribers.listening
+                    })
+                else {
+                    try await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                defer { subscribers.withLock { $0.listening = false } }
                 do {
                     try await listenOnce()
                 } catch is CancellationError {
@@ -75,8 +99,8 @@ public final class PostgresWorkListener: Service, Sendable {
         do {
             try await connection.listen(on: channel) { notifications in
                 // Listening now: anything enqueued meanwhile must not wait for the next poll.
-                wake()
-                for try await _ in notifications { wake() }
+                wakeEveryone()
+                for try await _ in notifications { wakeOne() }
             }
         } catch {
             try? await connection.close()
@@ -85,7 +109,22 @@ public final class PostgresWorkListener: Service, Sendable {
         try? await connection.close()
     }
 
-    private func wake() {
-        for continuation in subscribers.withLock({ Array($0.continuations.values) }) { continuation.yield() }
+    private func wakeEveryone() {
+        for subscriber in subscribers.withLock({ Array($0.continuations.values) }) { subscriber.continuation.yield() }
+    }
+
+    /// One enqueued process, one claim: the next subscriber after the last one woken that has
+    /// room, else simply the next (it claims as soon as a slot frees).
+    private func wakeOne() {
+        let chosen = subscribers.withLock { subscribers -> Subscriber? in
+            let ids = subscribers.continuations.keys.sorted()
+            guard !ids.isEmpty else { return nil }
+            let start = ids.firstIndex { $0 > subscribers.lastWoken } ?? 0
+            let turn = ids[start...] + ids[..<start]
+            let id = turn.first { subscribers.continuations[$0]?.hasRoom() == true } ?? turn.first!
+            subscribers.lastWoken = id
+            return subscribers.continuations[id]
+        }
+        chosen?.continuation.yield()
     }
 }
