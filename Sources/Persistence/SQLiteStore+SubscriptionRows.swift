@@ -19,33 +19,35 @@ extension SQLiteStore {
         else {
             throw SubscriptionRowPlan.unknownProduct(product)
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO subscriptions (subscription_id, description, status, product_id, customer_id, insync, start_date, end_date, note)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (subscription_id) DO UPDATE SET description = excluded.description, status = excluded.status,
                     customer_id = excluded.customer_id, insync = excluded.insync, start_date = excluded.start_date,
                     end_date = excluded.end_date, note = excluded.note
-                """,
-            arguments: [
-                key, model.description, model.status.rawValue, productID, model.customerID, model.insync, SQLiteTime.text(model.startDate),
-                SQLiteTime.text(model.endDate), model.note,
-            ])
+                """
+        ).execute(arguments: [
+            key, model.description, model.status.rawValue, productID, model.customerID, model.insync, SQLiteTime.text(model.startDate),
+            SQLiteTime.text(model.endDate), model.note,
+        ])
         if let processID { try hold(key, for: processID, db) }
         try checkUnique(write, db)
         let existing = Set(
             try String.fetchAll(
                 db.cachedStatement(sql: "SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?"), arguments: [key]))
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 DELETE FROM subscription_instance_values WHERE subscription_instance_id IN
                     (SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?)
-                """, arguments: [key])
-        try db.execute(
+                """
+        ).execute(arguments: [key])
+        try db.cachedStatement(
             sql: """
                 DELETE FROM subscription_instance_relations WHERE in_use_by_id IN
                     (SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ?)
-                """, arguments: [key])
+                """
+        ).execute(arguments: [key])
         let plan = try SubscriptionRowPlan(
             write, owners: try owners(of: SubscriptionRowPlan.instanceIDs(in: model.root), db),
             blockIDs: try blockIDs(product.root.allSchemas.map(\.name), db), instanceIDsAreUUIDs: false)
@@ -58,7 +60,7 @@ extension SQLiteStore {
                         JOIN subscription_instances parent ON parent.subscription_instance_id = r.in_use_by_id WHERE r.depends_on_id = ?
                         """), arguments: [gone])
             guard users.isEmpty else { throw SubscriptionRowPlan.blockInUse(gone, of: key, by: users.joined(separator: ", ")) }
-            try db.execute(sql: "DELETE FROM subscription_instances WHERE subscription_instance_id = ?", arguments: [gone])
+            try db.cachedStatement(sql: "DELETE FROM subscription_instances WHERE subscription_instance_id = ?").execute(arguments: [gone])
         }
         // The version: the model as now stored (read back, so it is exactly what a load gives).
         guard let stored = try loadSubscription(key, db) else { return nil }
@@ -76,15 +78,15 @@ extension SQLiteStore {
                 try processID != nil
                 || String.fetchOne(db.cachedStatement(sql: "SELECT locked_by FROM subscriptions WHERE subscription_id = ?"), arguments: [key]) != nil
             event = .version(version, of: stored, held: held, processID: processID, step: step, user: user, at: now)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO subscription_versions (subscription_id, version, process_id, step_name, created_by, created_at, model, diff)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    key, version, processID?.description, step?.rawValue, user, SQLiteTime.text(now), stored.json.jsonText,
-                    try JSONValue(encoding: changes).jsonText,
-                ])
+                    """
+            ).execute(arguments: [
+                key, version, processID?.description, step?.rawValue, user, SQLiteTime.text(now), stored.json.jsonText,
+                try JSONValue(encoding: changes).jsonText,
+            ])
         }
         if let processID { try link(processID, key, now: now, db) }
         return event
@@ -144,11 +146,12 @@ extension SQLiteStore {
     /// Writes the planned rows a row at a time (SQLite has no round trips to save).
     private static func insert(_ plan: SubscriptionRowPlan, _ db: Database) throws {
         for instance in plan.instances {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO subscription_instances (subscription_instance_id, subscription_id, product_block_id, label) VALUES (?, ?, ?, ?)
                     ON CONFLICT (subscription_instance_id) DO UPDATE SET product_block_id = excluded.product_block_id, label = excluded.label
-                    """, arguments: [instance.id, plan.subscription, instance.blockID, instance.label])
+                    """
+            ).execute(arguments: [instance.id, plan.subscription, instance.blockID, instance.label])
         }
         var resourceTypes: [String: String] = [:]
         for field in plan.fields { resourceTypes[field] = try resourceTypeID(field, db) }
@@ -163,9 +166,9 @@ extension SQLiteStore {
             ])
         }
         for relation in plan.relations {
-            try db.execute(
-                sql: "INSERT INTO subscription_instance_relations (in_use_by_id, depends_on_id, order_id, domain_model_attr) VALUES (?, ?, ?, ?)",
-                arguments: [relation.parent, relation.child, relation.order, relation.attribute])
+            try db.cachedStatement(
+                sql: "INSERT INTO subscription_instance_relations (in_use_by_id, depends_on_id, order_id, domain_model_attr) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [relation.parent, relation.child, relation.order, relation.attribute])
         }
     }
 
