@@ -21,8 +21,9 @@ struct Bench: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The work each process does: trivial (--steps steps that only change the state) or node (orchestrator-core's benchmark "
-                + "create_node: a subscription built, stored and saved in eight steps).")
+            "The work each process does: trivial (--steps steps that only change the state), node (orchestrator-core's benchmark "
+                + "create_node: a subscription built, stored and saved in eight steps) or circuit (the workshop's create_circuit "
+                + "against a NetBoxLite in this process, config confirmed; one runner only).")
     )
     var scenario: Scenario = .trivial
     @Option(name: .long, help: "How many bare commits to time for the floor.") var commits = 2000
@@ -84,6 +85,13 @@ struct Bench: AsyncParsableCommand {
             }
             if let scale { return try await ScaleBench(count: scale, database: database, directory: directory).run(json: output.json) }
             let location = try Self.scratch(database ?? directory.appendingPathComponent("bench.sqlite").path, poolSize: 8 + 64 * concurrency)
+            if scenario == .circuit {
+                guard processes <= 2000 else {
+                    throw CLIError("--scenario circuit runs at most 2000 processes (its ring of routers has 254 loopbacks)")
+                }
+                try await CircuitScenario(processes: processes, location: location).run().print(json: output.json)
+                return 0
+            }
             let store = try await Stores.openForBenchmark(location)
             try await store.migrate()
             let marks = StepMarks()
@@ -287,7 +295,7 @@ struct WorkerFigures {
 
 /// What each process is made of in `wf bench`.
 enum Scenario: String, ExpressibleByArgument, CaseIterable {
-    case trivial, node
+    case trivial, node, circuit
 }
 
 /// CPU time used: by this process (user + system), and by every PostgreSQL process on this

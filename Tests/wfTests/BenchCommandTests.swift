@@ -9,7 +9,7 @@ import WorkflowTestKit
 struct BenchCommandTests {
     /// Stands for the PostgreSQL cases the store tests below drop without a server, so that
     /// the run names them as skipped; with one, checks that a PostgreSQL store opens.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(2)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(3)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
         let temporary = try await TemporaryStore(kind: .postgres)
@@ -56,6 +56,22 @@ struct BenchCommandTests {
         }
         let wrong = try wf.run(["bench", "--scenario", "nodes"])
         #expect(wrong.status != 0 && wrong.stderr.contains("scenario"), "\(wrong.stderr)")
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theCircuitScenarioCreatesCircuitsOnNetBoxLiteAndReportsTheirCost(kind: StoreKind) throws {
+        let wf = try WFRunner(database: kind == .postgres ? StoreKind.postgresURL : nil)
+        defer { wf.remove() }
+        let result = try wf.run(["bench", "--scenario", "circuit", "-n", "6", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONValue.parse(result.stdout).objectValue)
+        #expect(report["scenario"]?.stringValue?.contains("create_circuit") == true)
+        #expect(report["processes"] == 6)
+        #expect(number(report["processes_per_second"]) > 0)
+        #expect(number(report["cpu_us_per_process"]) > 0)
+        if kind == .postgres { #expect(number(report["statements_per_process"]) > 0) }
+        let tooMany = try wf.run(["bench", "--scenario", "circuit", "-n", "5000"])
+        #expect(tooMany.status != 0 && tooMany.stderr.contains("at most 2000"), "\(tooMany.stderr)")
     }
 
     @Test func apiBenchReportsEachLoadTheRoundTripsStartUpAndMemory() throws {
