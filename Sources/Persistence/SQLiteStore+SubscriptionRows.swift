@@ -49,7 +49,7 @@ extension SQLiteStore {
                 """
         ).execute(arguments: [key])
         let plan = try SubscriptionRowPlan(
-            write, owners: try owners(of: SubscriptionRowPlan.instanceIDs(in: model.root), db),
+            write, owners: try owners(of: BlockSchema.instanceIDs(in: model.root), db),
             blockIDs: try blockIDs(product.root.allSchemas.map(\.name), db), instanceIDsAreUUIDs: false)
         try insert(plan, db)
         for gone in plan.gone(from: existing) {

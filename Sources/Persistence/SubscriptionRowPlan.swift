@@ -73,24 +73,6 @@ struct SubscriptionRowPlan: Equatable {
         existing.subtracting(owned).sorted()
     }
 
-    /// Every instance id the model names (blocks of other subscriptions too), to look up who owns each.
-    static func instanceIDs(in root: JSONValue) -> [String] {
-        var ids: [String] = []
-        func collect(_ value: JSONValue) {
-            switch value {
-            case .object(let object):
-                if let id = object[BlockSchema.instanceIDKey]?.stringValue { ids.append(id.lowercased()) }
-                object.values.forEach(collect)
-            case .array(let items):
-                items.forEach(collect)
-            default:
-                break
-            }
-        }
-        collect(root)
-        return ids
-    }
-
     /// The unique root values a save of `write` must check; none for a terminated subscription.
     static func uniqueKeys(of write: SubscriptionWrite) -> [UniqueKey] {
         guard write.model.status != .terminated else { return [] }

@@ -131,7 +131,7 @@ struct WorkflowPlan {
         var seen: Set<UUID> = []
         func copyOne(_ id: UUID) async throws {
             guard seen.insert(id).inserted, let model = try await real.subscription(id) else { return }
-            let blocks = Self.blockIDs(in: model.root)
+            let blocks = BlockSchema.instanceIDs(in: model.root).compactMap(UUID.init(uuidString:))
             for owner in Set(try await real.owners(ofBlocks: blocks).values) where owner != id { try await copyOne(owner) }
             try await copy.saveSubscription(
                 SubscriptionWrite(model, product: try products.product(named: model.productName)), user: "plan", now: Date())
@@ -141,19 +141,6 @@ struct WorkflowPlan {
             if let text = value.stringValue, let id = UUID(uuidString: text) { try await copyOne(id) }
         }
         return copied
-    }
-
-    /// Every block instance id in a model's tree.
-    private static func blockIDs(in value: JSONValue) -> [UUID] {
-        switch value {
-        case .object(let fields):
-            let own = fields["subscription_instance_id"]?.stringValue.flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
-            return own + fields.values.flatMap(blockIDs)
-        case .array(let items):
-            return items.flatMap(blockIDs)
-        default:
-            return []
-        }
     }
 }
 

@@ -78,7 +78,7 @@ struct SubscriptionRowPlanTests {
             Self.write(root), owners: [other: Self.id(50)], blockIDs: Self.blockIDs, instanceIDsAreUUIDs: true)
         #expect(plan.instances.map(\.id) == [Self.id(1)])
         #expect(plan.relations == [.init(parent: Self.id(1), child: other, attribute: "extra", order: nil)])
-        #expect(SubscriptionRowPlan.instanceIDs(in: root).sorted() == [Self.id(1), other])
+        #expect(BlockSchema.instanceIDs(in: root).sorted() == [Self.id(1), other])
     }
 
     @Test func aNonUUIDInstanceIDIsRefusedOnlyWhereTheColumnIsAUUID() throws {

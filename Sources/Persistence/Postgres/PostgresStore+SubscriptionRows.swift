@@ -48,7 +48,7 @@ extension PostgresStore {
                 """)
         }
         let plan = try SubscriptionRowPlan(
-            write, owners: try await owners(of: SubscriptionRowPlan.instanceIDs(in: model.root), tx),
+            write, owners: try await owners(of: BlockSchema.instanceIDs(in: model.root), tx),
             blockIDs: try await blockIDs(product.root.allSchemas, tx), instanceIDsAreUUIDs: true)
         try await insert(plan, tx)
         try await removeBlocks(plan.gone(from: Set(existing.map(\.lowercased))), of: key, tx)

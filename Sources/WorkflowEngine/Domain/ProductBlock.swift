@@ -89,6 +89,25 @@ public struct BlockSchema: Sendable {
 
     public static let instanceIDKey = "subscription_instance_id"
 
+    /// Every block instance id in a model's tree (its own blocks and those it points into),
+    /// lowercased, in the order found.
+    public static func instanceIDs(in root: JSONValue) -> [String] {
+        var ids: [String] = []
+        func collect(_ value: JSONValue) {
+            switch value {
+            case .object(let object):
+                if let id = object[instanceIDKey]?.stringValue { ids.append(id.lowercased()) }
+                object.values.forEach(collect)
+            case .array(let items):
+                items.forEach(collect)
+            default:
+                break
+            }
+        }
+        collect(root)
+        return ids
+    }
+
     /// Every block schema reachable from this one, this one first, each once.
     public var allSchemas: [BlockSchema] {
         var seen: Set<String> = []
