@@ -240,13 +240,10 @@ struct Compensation: Codable, Sendable, Hashable {
                 continue  // made and deleted again by the process itself
             }
             var expected: [String: JSONValue] = [:]
-            var original: [String: JSONValue] = [:]
             for entry in written {
                 if case .object(let fields) = entry.sent { expected.merge(fields) { _, new in new } }
-                if entry.action == .update, case .object(let fields) = entry.replaced ?? .null {
-                    original.merge(fields) { old, _ in old }
-                }
             }
+            let original = LedgerFootprint(written).originalValues(first.objectType, id)
             plan.append(
                 Compensation(
                     action: created ? .delete : .setBack, objectType: first.objectType, objectID: id,

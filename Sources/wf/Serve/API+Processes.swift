@@ -47,18 +47,19 @@ extension API {
             let (id, identity) = try await actingOn(context)
             let options = try await Self.options(request, context: context, allowing: ["reason", "undo"])
             let reason = try Self.reason(in: options)
-            guard try Self.flag("undo", in: options) else {
-                let outcome = try await engine.abort(id, user: identity.user, reason: reason)
-                guard case .object(var object) = OutcomeReport.json(outcome) else { return Response.json(OutcomeReport.json(outcome)) }
-                object["left_behind"] = .array(try await AbortReport.build(outcome, runtime: runtime).json)
-                return Response.json(.object(object))
+            let aborted: ProcessOutcome
+            var undo: JSONValue?
+            if try Self.flag("undo", in: options) {
+                // Undo too: an aborted process is undone without aborting it again.
+                _ = try context.require(.run(UndoProcess.name))
+                let (outcome, undone) = try await UndoProcess.abortAndUndo(id, engine: engine, user: identity.user, reason: reason)
+                (aborted, undo) = (outcome, undone.map(OutcomeReport.json) ?? .null)
+            } else {
+                aborted = try await engine.abort(id, user: identity.user, reason: reason)
             }
-            // Undo too: an aborted process is undone without aborting it again.
-            _ = try context.require(.run(UndoProcess.name))
-            let (aborted, undo) = try await UndoProcess.abortAndUndo(id, engine: engine, user: identity.user, reason: reason)
             guard case .object(var object) = OutcomeReport.json(aborted) else { return Response.json(OutcomeReport.json(aborted)) }
             object["left_behind"] = .array(try await AbortReport.build(aborted, runtime: runtime).json)
-            object["undo"] = undo.map(OutcomeReport.json) ?? .null
+            if let undo { object["undo"] = undo }
             return Response.json(.object(object))
         }
     }
