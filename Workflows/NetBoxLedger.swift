@@ -50,10 +50,8 @@ extension StepContext {
         let pending = entries.filter { $0.action == .create && $0.outcome == .pending && $0.heldBy != ledger.execution }
         guard !pending.isEmpty else { return entries }
         let netbox = try await self.netbox()
-        for entry in pending {
-            guard let finder = try entry.finder?.decode(NetBoxFinder.self) else { continue }
-            let known = Set(entries.filter { $0.objectType == entry.objectType }.compactMap(\.objectID))
-            if let found = try await netbox.find(finder, excluding: known), let id = found.objectID {
+        for entry in pending where entry.finder != nil {
+            if let found = try await netbox.findMade(entry, among: entries), let id = found.objectID {
                 try await ledger.finish(entry.entryID, .done, objectID: id, label: found.label)
             } else {
                 try await ledger.finish(entry.entryID, .notMade, error: "not found in NetBox by run \(ledger.execution)")
@@ -85,6 +83,16 @@ extension StepContext {
     /// changed it, by `type:id`. Both empty for a subscription made before the ledger.
     func subscriptionFootprint() async throws -> LedgerFootprint {
         LedgerFootprint(try await ledger.subscriptionEntries())
+    }
+}
+
+extension NetBoxClient {
+    /// The object a create recorded as `entry` made, looked for with its finder, leaving out
+    /// the objects `entries` (its process's ledger) already account for; nil when NetBox has
+    /// none, or the entry has no finder.
+    func findMade(_ entry: LedgerEntry, among entries: [LedgerEntry]) async throws -> NetBoxWritten? {
+        guard let finder = try entry.finder?.decode(NetBoxFinder.self) else { return nil }
+        return try await find(finder, excluding: Set(entries.filter { $0.objectType == entry.objectType }.compactMap(\.objectID)))
     }
 }
 

@@ -112,9 +112,7 @@ public enum UndoProcess {
         // A create whose answer never came may have been made: looked for as a re-run would.
         var found: [UUID: Int] = [:]
         for entry in entries where entry.action == .create && entry.outcome == .pending {
-            guard let finder = try entry.finder?.decode(NetBoxFinder.self) else { continue }
-            let known = Set(entries.filter { $0.objectType == entry.objectType }.compactMap(\.objectID))
-            if let made = try await netbox.find(finder, excluding: known), let id = made.objectID { found[entry.entryID] = id }
+            if let made = try await netbox.findMade(entry, among: entries), let id = made.objectID { found[entry.entryID] = id }
         }
         return .success(try ["compensations": JSONValue(encoding: try Compensation.plan(entries, found: found))])
     }
