@@ -33,28 +33,30 @@ extension SQLiteStore: ProcessStore {
     }
 
     public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock]) async throws {
+        try await pool.write { db in try self.insertProcess(process, inputs: inputs, locks: locks, db) }
+    }
+
+    /// The process row, its inputs, its locks and its event, inside the caller's transaction.
+    func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock], _ db: Database) throws {
         let formText = try process.form.map { try JSONValue(encoding: $0).jsonText }
-        try await pool.write { db in
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, form, failed_reason,
-                        created_by, is_task, started_at, last_modified_at, lease_owner, lease_expires_at, next_retry_at)
-                    SELECT ?, workflow_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM workflows WHERE name = ?
-                    """
-            ).execute(arguments: [
-                process.processID.description, process.workflowVersion, process.status.rawValue, process.lastStep?.rawValue,
-                process.state.json.jsonText, formText, process.failedReason, process.createdBy, process.isTask,
-                SQLiteTime.text(process.startedAt), SQLiteTime.text(process.lastModifiedAt),
-                process.leaseOwner, SQLiteTime.text(process.leaseExpiresAt), SQLiteTime.text(process.nextRetryAt), process.workflowName,
-            ])
-            guard db.changesCount == 1 else {
-                throw PersistenceError(
-                    .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(self.path)", database: self.path)
-            }
-            for input in inputs { try Self.insert(input, db) }
-            try Self.takeLocks(locks, for: process.processID, now: process.startedAt, db)
-            try Self.insert([.created(process)], db)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO processes (process_id, workflow_id, workflow_version, last_status, last_step, state, form, failed_reason,
+                    created_by, is_task, started_at, last_modified_at, lease_owner, lease_expires_at, next_retry_at)
+                SELECT ?, workflow_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM workflows WHERE name = ?
+                """
+        ).execute(arguments: [
+            process.processID.description, process.workflowVersion, process.status.rawValue, process.lastStep?.rawValue,
+            process.state.json.jsonText, formText, process.failedReason, process.createdBy, process.isTask,
+            SQLiteTime.text(process.startedAt), SQLiteTime.text(process.lastModifiedAt),
+            process.leaseOwner, SQLiteTime.text(process.leaseExpiresAt), SQLiteTime.text(process.nextRetryAt), process.workflowName,
+        ])
+        guard db.changesCount == 1 else {
+            throw PersistenceError(.unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(path)", database: path)
         }
+        for input in inputs { try Self.insert(input, db) }
+        try Self.takeLocks(locks, for: process.processID, now: process.startedAt, db)
+        try Self.insert([.created(process)], db)
     }
 
     public func acquire(_ request: LeaseRequest) async throws -> ProcessRecord? {

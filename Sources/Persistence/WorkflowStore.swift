@@ -5,7 +5,9 @@ import WorkflowEngine
 
 /// Everything `wf` needs from a database, whichever it is: processes, workers,
 /// subscriptions, the catalog, the audit and migrations.
-public protocol WorkflowStore: WorkerStore, SubscriptionStore, RefusalLog, ProcessCounting, TokenStore, EventLog {
+public protocol WorkflowStore: WorkerStore, SubscriptionStore, RefusalLog, ProcessCounting, TokenStore, EventLog, ScheduleStore, DriftCheckStore,
+    SettingsStore, HookStore
+{
     /// Where the data is, without secrets (a file path, or a URL without its password).
     var locationDescription: String { get }
     /// `sqlite` or `postgres`: which folder of `migrations/` applies.

@@ -285,6 +285,22 @@ public struct Engine: Sendable {
     private func create(_ workflow: WorkflowDefinition, input: FormInput, session: FormSession?, user: String, claim: Bool) async throws
         -> ProcessRecord
     {
+        let prepared = try await prepare(workflow, input: input, session: session, user: user, claim: claim)
+        try await store.insertProcess(prepared.process, inputs: prepared.inputs, locks: prepared.locks)
+        logger.info(
+            "process started", metadata: ["process.id": "\(prepared.process.processID)", "workflow.name": "\(workflow.name)", "user": "\(user)"])
+        return prepared.process
+    }
+
+    /// A process of `name` as `enqueue` would create it (status `created`), checked but not
+    /// stored: for a caller that stores it together with a write of its own (a schedule's run).
+    public func prepareEnqueue(_ name: WorkflowName, input: FormInput, user: String) async throws -> PreparedProcess {
+        try await prepare(try registry.workflow(named: name), input: input, session: nil, user: user, claim: false)
+    }
+
+    private func prepare(_ workflow: WorkflowDefinition, input: FormInput, session: FormSession?, user: String, claim: Bool) async throws
+        -> PreparedProcess
+    {
         // Every page validates before anything is stored.
         let pages = try await validate(workflow, input: input, session: session)
         let answers = pages.mergedAnswers
@@ -308,9 +324,7 @@ public struct Engine: Sendable {
         if records.isEmpty {
             records = [InputStateRecord(processID: processID, input: State(), kind: .initialState, createdBy: user, inputTime: now)]
         }
-        try await store.insertProcess(process, inputs: records, locks: try locks(for: workflow, answers: answers))
-        logger.info("process started", metadata: ["process.id": "\(processID)", "workflow.name": "\(workflow.name)", "user": "\(user)"])
-        return process
+        return PreparedProcess(process: process, inputs: records, locks: try locks(for: workflow, answers: answers))
     }
 
     /// A form session for `flow` whose pages can use this engine's services and subscriptions.

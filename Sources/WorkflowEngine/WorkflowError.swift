@@ -32,6 +32,10 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let subscriptionOutOfSync = Code("subscription_out_of_sync")
         public static let resourceTaken = Code("resource_taken")
         public static let unsupportedStore = Code("unsupported_store")
+        public static let scheduleNotFound = Code("schedule_not_found")
+        public static let hookNotFound = Code("hook_not_found")
+        /// A name that must be unique (a schedule's) is taken.
+        public static let nameTaken = Code("name_taken")
     }
 
     public var code: Code

@@ -26,9 +26,15 @@ extension PostgresStore: ProcessStore {
         }
     }
 
-    /// One statement when no subscription is locked (the process row, its inputs, its event
-    /// and the wake-ups); a transaction otherwise.
+    /// One statement in a transaction (the process row, its inputs, its event and the
+    /// wake-ups), and one more per subscription locked.
     public func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock]) async throws {
+        // A transaction either way: an enqueue that answered must not be lost (see `committed`).
+        try await transaction { tx in try await self.insertProcess(process, inputs: inputs, locks: locks, tx) }
+    }
+
+    /// The process row, its inputs, its event and wake-ups, and its locks, inside the caller's transaction.
+    func insertProcess(_ process: ProcessRecord, inputs: [InputStateRecord], locks: [SubscriptionLock], _ tx: PostgresTransaction) async throws {
         var binds = PostgresBindings(capacity: 24)
         binds.append(process.processID.uuid)
         binds.append(process.workflowVersion)
@@ -57,15 +63,8 @@ extension PostgresStore: ProcessStore {
         let statement = ProcessInsert(binds: binds)
         let unknownWorkflow = PersistenceError(
             .unknownWorkflow, "workflow '\(process.workflowName)' is not in the workflows table of \(location)", database: location.description)
-        if locks.isEmpty {
-            // A transaction: an enqueue that answered must not be lost (see `committed`).
-            guard try await transaction({ tx in try await tx.execute(statement) }) == 1 else { throw unknownWorkflow }
-            return
-        }
-        try await transaction { tx in
-            guard try await tx.execute(statement) == 1 else { throw unknownWorkflow }
-            try await Self.takeLocks(locks, for: process.processID, now: process.startedAt, tx)
-        }
+        guard try await tx.execute(statement) == 1 else { throw unknownWorkflow }
+        if !locks.isEmpty { try await Self.takeLocks(locks, for: process.processID, now: process.startedAt, tx) }
     }
 
     public func acquire(_ request: LeaseRequest) async throws -> ProcessRecord? {
