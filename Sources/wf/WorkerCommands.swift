@@ -20,6 +20,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many processes to run at once.") var concurrency = 4
     @Option(name: .long, help: "Seconds between looks for due retries and expired leases.") var poll = 1.0
     @Option(name: .long, help: "Seconds to wait for running steps after SIGTERM before dropping them.") var grace = 30.0
+    @OptionGroup var automation: AutomationOptions
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -36,14 +37,16 @@ struct WorkerCommand: AsyncParsableCommand {
                 configuration: WorkerConfiguration(
                     concurrency: concurrency, pollInterval: .milliseconds(Int64(poll * 1000)), runsWorkListener: false))
             print("worker \(worker.workerID) on \(runtime.store.locationDescription), concurrency \(concurrency)")
-            let failure = await Self.runUntilStopped(worker, beside: runtime.store.services, grace: .milliseconds(Int64(grace * 1000)))
+            let failure = await Self.runUntilStopped(
+                worker, beside: runtime.store.services + automation.services(runtime), grace: .milliseconds(Int64(grace * 1000)))
             Self.printStopped(worker)
             if let failure { throw failure }
             return 0
         }
     }
 
-    /// Runs the store's services (PostgreSQL: the pool, the LISTEN loop) and the worker in one
+    /// Runs the store's services (PostgreSQL: the pool, the LISTEN loop; the scheduler and the
+    /// hook deliverer) and the worker in one
     /// `ServiceGroup` until SIGTERM or SIGINT: the services in `front` (`wf serve`'s HTTP
     /// server) stop first, then the worker drains, then the listener and the pool stop; after
     /// `grace` the steps still running are cancelled.
@@ -168,5 +171,18 @@ struct WorkersCommand: AsyncParsableCommand {
                     }))
             return 0
         }
+    }
+}
+
+/// The services beside the workers of `wf worker` and `wf serve`: the scheduler (schedules
+/// and drift checks) and the deliverer of outgoing hooks.
+struct AutomationOptions: ParsableArguments {
+    @Flag(name: .long, help: "Fire no schedules and start no validations for NetBox webhooks here (hooks are still delivered).")
+    var noScheduler = false
+
+    func services(_ runtime: Runtime) -> [any Service] {
+        let deliverer = HookDeliverer(store: runtime.store, owner: runtime.engine.configuration.runnerID)
+        guard !noScheduler else { return [deliverer] }
+        return [Scheduler(engine: runtime.engine, store: runtime.store), deliverer]
     }
 }

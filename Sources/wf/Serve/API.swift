@@ -22,6 +22,8 @@ struct API: Sendable {
         registerProcesses(on: router)
         registerSubscriptions(on: router)
         registerEvents(on: router)
+        registerSchedules(on: router)
+        NetBoxWebhook.register(on: router, runtime: runtime)
         router.get("/api/audit") { request, context in
             _ = try context.require(.read)
             return try await audit(request.uri.queryParameters)

@@ -51,7 +51,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let refusals: any RefusalLog
     let developer: String
 
-    static let publicPaths: Set<String> = ["/api/health", "/api/openapi.json"]
+    /// Answer without a token: health, the spec, and NetBox's webhook (signed with its own secret).
+    static let publicPaths: Set<String> = ["/api/health", "/api/openapi.json", NetBoxWebhook.path]
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context

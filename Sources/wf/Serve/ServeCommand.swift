@@ -27,6 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many processes the in-process worker runs at once.") var concurrency = 4
     @Option(name: .long, help: "Seconds between the worker's looks for due retries and expired leases.") var poll = 1.0
     @Option(name: .long, help: "Seconds to wait for running steps after SIGTERM before dropping them.") var grace = 30.0
+    @OptionGroup var automation: AutomationOptions
     @OptionGroup var actor: ActorOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -80,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
                     concurrency: concurrency, pollInterval: .milliseconds(Int64(poll * 1000)), runsWorkListener: false))
             print("wf serve on \(runtime.store.locationDescription): worker \(worker.workerID), concurrency \(concurrency)")
             let failure = await WorkerCommand.runUntilStopped(
-                worker, beside: runtime.store.services, front: [app], grace: .milliseconds(Int64(grace * 1000)))
+                worker, beside: runtime.store.services + automation.services(runtime), front: [app], grace: .milliseconds(Int64(grace * 1000)))
             WorkerCommand.printStopped(worker)
             if let failure {
                 if let error = failure as? IOError, error.errnoCode == EADDRINUSE {
