@@ -19,7 +19,8 @@ struct LedgerJournal: NetBoxJournal {
     }
 
     func didWrite(_ ticket: UUID, _ written: NetBoxWritten) async throws {
-        try await ledger.finish(ticket, .done, objectID: written.objectID, label: written.label, answer: Self.json(written.answer))
+        try await ledger.finish(
+            ticket, .done, objectID: written.objectID, label: written.label, answer: Self.json(written.answer), netboxRequestID: written.requestID)
     }
 
     func writeFailed(_ ticket: UUID, error: any Error, uncertain: Bool) async throws {

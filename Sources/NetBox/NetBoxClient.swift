@@ -116,6 +116,7 @@ public final class NetBoxClient: Sendable {
         }
         let status = Int(response.status.code)
         call.finish(status: status)
+        if method != .GET, let id = response.headers.first(name: "X-Request-ID") { WriteRequestIDs.current?.record(id) }
         let data = Data(buffer: bytes)
         if (200..<300).contains(status) { return data }
         logger.debug("NetBox error", metadata: ["http.status": "\(status)", "http.path": "\(url.path)"])

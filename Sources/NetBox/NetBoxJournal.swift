@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One write a `NetBoxClient` is about to send: what a journal (the orchestrator's ledger)
 /// records before the call. JSON fields are the bytes as sent or read.
@@ -37,6 +38,18 @@ public struct NetBoxWritten: Sendable, Hashable {
     public var objectID: Int?
     public var label: String?
     public var answer: Data?
+    /// NetBox's `X-Request-ID` for the write, which the webhook deliveries it causes carry as
+    /// `request.id`: how the receiver tells the orchestrator's own changes from others.
+    public var requestID: String?
+}
+
+/// Collects the `X-Request-ID` of the writes sent while it is set (see `recorded`).
+final class WriteRequestIDs: Sendable {
+    @TaskLocal static var current: WriteRequestIDs?
+    private let last = Mutex<String?>(nil)
+
+    func record(_ id: String) { last.withLock { $0 = id } }
+    var value: String? { last.withLock { $0 } }
 }
 
 /// Where a client records its writes. `willWrite` runs before the request is sent and may
@@ -63,14 +76,17 @@ extension NetBoxClient {
         guard let journal else { return try await send() }
         let ticket = try await journal.willWrite(try await write())
         let response: Response
+        let requestIDs = WriteRequestIDs()
         do {
-            response = try await send()
+            response = try await WriteRequestIDs.$current.withValue(requestIDs) { try await send() }
         } catch {
             let certain = (error as? NetBoxError).map { !$0.isRetryable } ?? false
             try await journal.writeFailed(ticket, error: error, uncertain: !certain)
             throw error
         }
-        try await journal.didWrite(ticket, describe(response))
+        var written = describe(response)
+        written.requestID = written.requestID ?? requestIDs.value
+        try await journal.didWrite(ticket, written)
         return response
     }
 

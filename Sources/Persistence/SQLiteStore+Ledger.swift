@@ -29,17 +29,19 @@ extension SQLiteStore: ChangeLedger {
     }
 
     public func recordOutcome(
-        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date
+        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date,
+        netboxRequestID: String?
     ) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE ledger_entries SET outcome = ?, object_id = COALESCE(?, object_id), label = COALESCE(?, label), answer = ?,
-                        error = ?, finished_at = ?
+                        error = ?, finished_at = ?, netbox_request_id = COALESCE(?, netbox_request_id)
                     WHERE entry_id = ? AND outcome IN ('pending', 'not_made')
                     """,
                 arguments: [
-                    outcome.rawValue, objectID, label, answer?.jsonText, error, SQLiteTime.text(at), entryID.uuidString.lowercased(),
+                    outcome.rawValue, objectID, label, answer?.jsonText, error, SQLiteTime.text(at), netboxRequestID,
+                    entryID.uuidString.lowercased(),
                 ])
             return db.changesCount == 1
         }

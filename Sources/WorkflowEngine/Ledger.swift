@@ -128,8 +128,10 @@ public protocol ChangeLedger: Sendable {
 
     /// Records how a pending write ended; false when it is settled already (another run
     /// found it). A write another run gave up as not made may still be recorded as made.
+    /// `netboxRequestID` is NetBox's X-Request-ID for the call, which its webhooks repeat.
     func recordOutcome(
-        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date
+        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date,
+        netboxRequestID: String?
     ) async throws -> Bool
 
     /// Makes `execution` answerable for a created object; false when it was released.

@@ -68,9 +68,10 @@ public struct StepLedger: Sendable {
     @discardableResult
     public func finish(
         _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int? = nil, label: String? = nil, answer: JSONValue? = nil,
-        error: String? = nil
+        error: String? = nil, netboxRequestID: String? = nil
     ) async throws -> Bool {
-        try await store.recordOutcome(entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: now())
+        try await store.recordOutcome(
+            entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: now(), netboxRequestID: netboxRequestID)
     }
 
     /// Everything this process recorded.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The NetBox REST API subset, independent of the HTTP server: a request in, a response out.
@@ -30,7 +31,7 @@ struct NetBoxAPI: Sendable {
             + IPAddressEndpoints(choices: choices).endpoints
     }
 
-    /// The response to `request`, with NetBox's headers (`API-Version`, `Allow`, `Content-Type`).
+    /// The response to `request`, with NetBox's headers (`API-Version`, `Allow`, `Content-Type`, `X-Request-ID`).
     func respond(to request: APIRequest, bodyError: String? = nil) async -> APIResponse {
         if let fault = faults.take(for: request.path) {
             if let delay = fault.delay {
@@ -94,6 +95,8 @@ struct NetBoxAPI: Sendable {
         var headers: [(name: String, value: String)] = []
         if response.body != nil { headers.append((name: "Content-Type", value: "application/json")) }
         headers.append((name: "API-Version", value: Self.apiVersion))
+        // As NetBox: the id of this request, which the change log and webhooks repeat.
+        headers.append((name: "X-Request-ID", value: UUID().uuidString.lowercased()))
         if let allow { headers.append((name: "Allow", value: allow)) }
         response.headers = headers + response.headers
         return response

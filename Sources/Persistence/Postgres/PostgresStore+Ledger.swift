@@ -23,12 +23,14 @@ extension PostgresStore: ChangeLedger {
     }
 
     public func recordOutcome(
-        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date
+        _ entryID: UUID, _ outcome: LedgerEntry.Outcome, objectID: Int?, label: String?, answer: JSONValue?, error: String?, at: Date,
+        netboxRequestID: String?
     ) async throws -> Bool {
         try await committed(
             """
             UPDATE ledger_entries SET outcome = \(outcome.rawValue), object_id = COALESCE(\(objectID), object_id),
-                label = COALESCE(\(label), label), answer = \(answer?.jsonText)::jsonb, error = \(error), finished_at = \(at.milliseconds)
+                label = COALESCE(\(label), label), answer = \(answer?.jsonText)::jsonb, error = \(error), finished_at = \(at.milliseconds),
+                netbox_request_id = COALESCE(\(netboxRequestID), netbox_request_id)
             WHERE entry_id = \(entryID) AND outcome IN ('pending', 'not_made')
             RETURNING 1
             """
