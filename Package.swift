@@ -174,6 +174,8 @@ let package = Package(
                 "WorkflowTestKit", "Persistence", "WorkflowEngine", "Products", "Workflows", "wf", "NetBox",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Real deliveries of NetBox 4.7.3's webhooks, from ../shared/netbox-contract/webhooks.
+            resources: [.copy("Fixtures/netbox-webhooks")],
             swiftSettings: strict
         ),
     ],

@@ -74,11 +74,15 @@ enum NetBoxWebhook {
     /// Whether `signature` is the lowercase hex HMAC-SHA512 of `body` with `secret`
     /// (compared in constant time; upper-case hex is taken too).
     static func isValid(signature: String, of body: [UInt8], secret: String) -> Bool {
-        let expected = HMAC<SHA512>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
         let given = Array(signature.trimmingCharacters(in: .whitespaces).lowercased().utf8)
-        let wanted = Array(expected.map { String(format: "%02x", $0) }.joined().utf8)
+        let wanted = Array(Self.signature(of: body, secret: secret).utf8)
         guard given.count == wanted.count else { return false }
         return zip(given, wanted).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// What NetBox sends as `X-Hook-Signature`: the lowercase hex HMAC-SHA512 of the body.
+    static func signature(of body: [UInt8], secret: String) -> String {
+        HMAC<SHA512>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
     }
 
     static func sha256(_ bytes: [UInt8]) -> String {
