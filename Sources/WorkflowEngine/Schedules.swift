@@ -48,9 +48,10 @@ public struct Schedule: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
-    /// The parsed expression and time zone; throws naming what is wrong.
+    /// The parsed expression and time zone; throws an `invalidInput` error naming what is wrong.
     public func parsed() throws -> (cron: CronSchedule, zone: TimeZone) {
-        let cron = try CronSchedule(parsing: self.cron)
+        let cron: CronSchedule
+        do { cron = try CronSchedule(parsing: self.cron) } catch { throw WorkflowError(.invalidInput, error.message) }
         return (cron, try Self.zone(named: timeZone))
     }
 

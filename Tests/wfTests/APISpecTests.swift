@@ -4,6 +4,8 @@ import Synchronization
 import Testing
 import WorkflowEngine
 
+@testable import wf
+
 /// The API is spec-first: `Sources/wf/Resources/openapi.json` is the contract. These tests
 /// hold the server to it: every route the source registers is in the document and no other,
 /// the served document is the checked-in one, and a real server answers every documented
@@ -23,8 +25,8 @@ struct APISpecTests {
         }
         for key in spec.operations.sorted() {
             let operation = try #require(spec.operation(key))
-            let isPublic = ["GET /api/health", "GET /api/openapi.json"].contains(key)
-            #expect((operation["security"] == []) == isPublic, "\(key): only health and the document need no token")
+            let isPublic = ["GET /api/health", "GET /api/openapi.json", "POST /api/webhooks/netbox"].contains(key)
+            #expect((operation["security"] == []) == isPublic, "\(key): only health, the document and NetBox's signed webhook need no token")
             let responses = try #require(operation["responses"]?.objectValue, "\(key) has no responses")
             if !isPublic { #expect(responses["401"] != nil, "\(key) needs a token, so it answers 401") }
             for (status, reference) in responses {
@@ -94,6 +96,8 @@ struct APISpecTests {
             try await Self.subscriptions(api, tokens, node: node)
             try await Self.audit(api, tokens, node: node)
             try await Self.events(api, tokens, node: node)
+            try await Self.schedules(api, tokens)
+            try await Self.webhook(api, server)
             let missing = spec.operations.subtracting(api.covered)
             #expect(missing.isEmpty, "operations this test never drove: \(missing.sorted())")
             #expect(await server.stop() == 0, "SIGTERM stops wf serve cleanly: \(server.transcript)")
@@ -250,6 +254,51 @@ struct APISpecTests {
             let history = try await api.check("GET", "/api/subscriptions/\(id)/history", token: viewer, expect: 200)
             #expect(history.arrayValue?.isEmpty == false)
         }
+    }
+
+    static func schedules(_ api: SpecDriver, _ tokens: Tokens) async throws {
+        let listed = try await api.check("GET", "/api/schedules", token: tokens.viewer, expect: 200)
+        #expect(listed.objectValue?["items"]?.arrayValue?.count == 1, "the default hourly validation: \(listed.jsonText)")
+        let schedule: JSONValue = [
+            "name": "nightly", "workflow": "task_engine_check", "cron": "30 2 * * *", "time_zone": "Europe/Amsterdam", "input": [:],
+        ]
+        try await api.check("POST", "/api/schedules", body: schedule, token: tokens.taskOperator, expect: 403)
+        let added = try await api.check("POST", "/api/schedules", body: schedule, token: tokens.admin, expect: 201)
+        #expect(added.objectValue?["next_due_at"] != .null)
+        try await api.check("POST", "/api/schedules", body: schedule, token: tokens.admin, expect: 409)
+        var bad = schedule
+        bad = ["name": "bad", "workflow": "task_engine_check", "cron": "0 25 * * *"]
+        let refused = try await api.check("POST", "/api/schedules", body: bad, token: tokens.admin, expect: 400)
+        #expect(refused.objectValue?["detail"]?.stringValue?.contains("hour 25") == true, "\(refused.jsonText)")
+        try await api.check("POST", "/api/schedules", body: ["name": "x", "workflow": "no_such", "cron": "@daily"], token: tokens.admin, expect: 404)
+        try await api.check("POST", "/api/schedules", body: ["name": "x", "cron": "@daily"], token: tokens.admin, expect: 400)
+        try await api.check("POST", "/api/schedules", body: ["name": "x", "workflow": "task_engine_check", "cron": "@daily", "when": 1], token: tokens.admin, expect: 400)
+        try await api.check("GET", "/api/schedules/nightly", token: tokens.viewer, expect: 200)
+        try await api.check("GET", "/api/schedules/nope", token: tokens.viewer, expect: 404)
+        let paused = try await api.check("POST", "/api/schedules/nightly/pause", token: tokens.admin, expect: 200)
+        #expect(paused.objectValue?["paused"] == .bool(true))
+        try await api.check("POST", "/api/schedules/nightly/resume", token: tokens.viewer, expect: 403)
+        try await api.check("POST", "/api/schedules/nightly/resume", token: tokens.admin, expect: 200)
+        let run = try await api.check("POST", "/api/schedules/nightly/run", token: tokens.admin, expect: 202)
+        #expect(run.objectValue?["process_id"] != .null)
+        let shown = try await api.check("GET", "/api/schedules/nightly", token: tokens.viewer, expect: 200)
+        #expect(shown.objectValue?["runs"]?.arrayValue?.count == 1)
+        try await api.check("DELETE", "/api/schedules/nightly", token: tokens.admin, expect: 200)
+        try await api.check("DELETE", "/api/schedules/nightly", token: tokens.admin, expect: 404)
+        try await api.check("POST", "/api/schedules/nightly/run", token: tokens.admin, expect: 404)
+    }
+
+    /// NetBox's delivery, signed and not.
+    static func webhook(_ api: SpecDriver, _ server: ServeRunner) async throws {
+        #expect(try server.runner.run(["webhook", "secret", "--set", NetBoxWebhookTests.secret]).status == 0)
+        let recorded = try #require(try NetBoxWebhookTests.recordings().first)
+        let headers = ["Content-Type": "application/json", "X-Hook-Signature": recorded.signature]
+        try await api.check("POST", "/api/webhooks/netbox", data: recorded.body, headers: headers, expect: 200)
+        try await api.check("POST", "/api/webhooks/netbox", data: Data("{}".utf8), headers: headers, expect: 403)
+        let signature = NetBoxWebhook.signature(of: Array("{}".utf8), secret: NetBoxWebhookTests.secret)
+        try await api.check(
+            "POST", "/api/webhooks/netbox", data: Data("{}".utf8), headers: ["Content-Type": "application/json", "X-Hook-Signature": signature],
+            expect: 400)
     }
 
     static func audit(_ api: SpecDriver, _ tokens: Tokens, node: Node) async throws {

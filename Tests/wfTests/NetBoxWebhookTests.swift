@@ -99,7 +99,7 @@ struct NetBoxWebhookTests {
         let netboxToken = "0123456789abcdef0123456789abcdef01234567"
         let (netbox, url) = try await APIWorkshopTests.startNetBox(token: netboxToken, in: setup.directory)
         defer { netbox.terminate() }
-        try await ServeRunner.with(environment: ["NETBOX_URL": url, "NETBOX_TOKEN": netboxToken]) { server in
+        try await ServeRunner.with(environment: ["NETBOX_URL": url, "NETBOX_TOKEN": netboxToken], scheduler: true) { server in
             let token = try server.token(user: "alice", role: "operator")
             #expect(try server.runner.run(["webhook", "secret", "--set", Self.secret]).status == 0)
             let next = { server }

@@ -48,7 +48,7 @@ struct PostgresCommandLineTests {
         let enqueued = try wf.json(["start", "task_engine_check", "--async", "--input", "-"], stdin: #"{"step_millis": 10}"#)
         #expect(enqueued.objectValue?["status"] == "created")
         let processID = try #require(enqueued.objectValue?["process_id"]?.stringValue.flatMap(ProcessID.init))
-        let worker = try wf.launch(["worker", "--concurrency", "2"])
+        let worker = try wf.launch(["worker", "--no-scheduler", "--concurrency", "2"])
         let done = try await waitFor("the worker to complete the enqueued process", timeout: 60) { () -> ProcessRecord? in
             let process = try await store.process(processID)
             return process?.status == .completed ? process : nil

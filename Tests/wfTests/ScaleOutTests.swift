@@ -39,7 +39,7 @@ struct ScaleOutTests {
         for _ in 0..<1000 {
             batch.append(try await engine.enqueue(EngineCheckTask.name, input: .merged(["step_millis": 0]), user: "scale"))
         }
-        let workers = try (0..<4).map { _ in try wf.launch(["worker", "--concurrency", "8", "--poll", "0.2", "--grace", "20"]) }
+        let workers = try (0..<4).map { _ in try wf.launch(["worker", "--no-scheduler", "--concurrency", "8", "--poll", "0.2", "--grace", "20"]) }
         try await waitUntilCompleted(batch, in: store, timeout: 240)
         try await expectEveryStepSucceededOnce(batch, in: store)
 

@@ -38,7 +38,7 @@ struct WatchCommandTests {
         }
         let id = try enqueue(wf, stepMillis: 100)
         let watch = try wf.launch(["process", "watch", String(id.prefix(8))])
-        let worker = try wf.launch(["worker", "--poll", "0.2"])
+        let worker = try wf.launch(["worker", "--no-scheduler", "--poll", "0.2"])
         let watched = watch.finish()
         kill(worker.process.processIdentifier, SIGTERM)
         #expect(worker.finish().status == 0)

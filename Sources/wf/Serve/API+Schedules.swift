@@ -45,22 +45,30 @@ extension API {
         }
         router.delete("/api/schedules/:name") { _, context in
             _ = try context.require(.administer("change schedules"))
-            let name = try context.parameters.require("name")
-            guard try await store.removeSchedule(named: name) else { throw ScheduleAdmin.notFound(name) }
-            return Response(status: .noContent)
+            let schedule = try await ScheduleAdmin.find(try context.parameters.require("name"), in: store)
+            guard try await store.removeSchedule(named: schedule.name) else { throw ScheduleAdmin.notFound(schedule.name) }
+            return Response.json(ScheduleView.json(schedule, runs: []))
         }
-        for (verb, paused) in [("pause", true), ("resume", false)] {
-            router.post("/api/schedules/:name/\(verb)") { _, context in
-                _ = try context.require(.administer("change schedules"))
-                let schedule = try await ScheduleAdmin.setPaused(try context.parameters.require("name"), paused: paused, store: store)
-                return Response.json(ScheduleView.json(schedule, runs: []))
-            }
-        }
+        router.post("/api/schedules/:name/pause") { _, context in try await setPaused(true, context: context) }
+        router.post("/api/schedules/:name/resume") { _, context in try await setPaused(false, context: context) }
         router.post("/api/schedules/:name/run") { _, context in
             let identity = try context.require(.administer("change schedules"))
             let schedule = try await ScheduleAdmin.find(try context.parameters.require("name"), in: store)
             let run = try await Scheduler(engine: engine, store: store).runNow(schedule, user: identity.user)
-            return Response.json(ScheduleView.json(run), status: run.refusal == nil ? .accepted : .conflict)
+            if let refusal = run.refusal {
+                // Recorded as a refused run; the problem document carries it.
+                throw APIProblem(
+                    .conflict, code: "start_refused", "schedule \(schedule.name) could not start \(schedule.workflow): \(refusal)",
+                    extra: ["run": ScheduleView.json(run)])
+            }
+            return Response.json(ScheduleView.json(run), status: .accepted)
         }
+    }
+
+    /// Pauses or resumes the schedule the path names (admin).
+    private func setPaused(_ paused: Bool, context: APIContext) async throws -> Response {
+        _ = try context.require(.administer("change schedules"))
+        let schedule = try await ScheduleAdmin.setPaused(try context.parameters.require("name"), paused: paused, store: store)
+        return Response.json(ScheduleView.json(schedule, runs: []))
     }
 }

@@ -89,10 +89,11 @@ struct APIProblem: Error, HTTPResponseError {
     /// How each engine error code maps onto HTTP.
     static func status(for code: WorkflowError.Code) -> HTTPResponse.Status {
         switch code {
-        case .unknownWorkflow, .processNotFound, .subscriptionNotFound, .unknownProduct: .notFound
+        case .unknownWorkflow, .processNotFound, .subscriptionNotFound, .unknownProduct, .scheduleNotFound, .hookNotFound: .notFound
         // As orchestrator-core answers a form that does not validate.
         case .invalidInput, .nothingToChoose, .ambiguousProcessID, .reservedStateKey: .badRequest
-        case .invalidTransition, .processBusy, .subscriptionLocked, .subscriptionInUse, .subscriptionOutOfSync, .resourceTaken, .leaseLost:
+        case .invalidTransition, .processBusy, .subscriptionLocked, .subscriptionInUse, .subscriptionOutOfSync, .resourceTaken, .leaseLost,
+            .nameTaken:
             .conflict
         default: .internalServerError
         }

@@ -35,7 +35,7 @@ enum NetBoxWebhook {
     }
 
     static func register(on router: Router<APIContext>, runtime: Runtime) {
-        router.post(RouterPath(path)) { request, context in
+        router.post("/api/webhooks/netbox") { request, context in
             let body = try await request.body.collect(upTo: largestBody)
             let bytes = Array(body.readableBytesView)
             let store = runtime.store

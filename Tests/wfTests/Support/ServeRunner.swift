@@ -31,14 +31,16 @@ actor ServeRunner {
 
     /// Starts a server (`auth: false` adds `--no-auth`); `database` is a `postgres://` URL, or
     /// nil for a SQLite file in the runner's fresh directory; `environment` is added to the
-    /// child's (`NETBOX_URL`, `WF_LEASE_SECONDS`, …).
+    /// child's (`NETBOX_URL`, `WF_LEASE_SECONDS`, …). Without `scheduler` it runs with
+    /// `--no-scheduler`: a test that counts processes must not meet the hourly validation.
     static func start(
-        auth: Bool = true, database: String? = nil, environment extra: [String: String] = [:], arguments: [String] = []
+        auth: Bool = true, database: String? = nil, environment extra: [String: String] = [:], arguments: [String] = [], scheduler: Bool = false
     ) async throws -> ServeRunner {
         let runner = try WFRunner(database: database)
         let process = Process()
         process.executableURL = WFRunner.binary
-        process.arguments = ["serve", "--port", "0", "--grace", "5"] + (auth ? [] : ["--no-auth"]) + arguments + ["--database", runner.database]
+        process.arguments = ["serve", "--port", "0", "--grace", "5"] + (auth ? [] : ["--no-auth"]) + (scheduler ? [] : ["--no-scheduler"]) + arguments
+            + ["--database", runner.database]
         // As `WFRunner.launch` sets it up: no WF_DATABASE, a fixed $USER, the runner's directory as XDG_DATA_HOME.
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "WF_DATABASE")
@@ -70,9 +72,10 @@ actor ServeRunner {
 
     /// Runs `body` with a started server, then stops it and removes its directory.
     static func with<T: Sendable>(
-        auth: Bool = true, database: String? = nil, environment: [String: String] = [:], _ body: (ServeRunner) async throws -> T
+        auth: Bool = true, database: String? = nil, environment: [String: String] = [:], scheduler: Bool = false,
+        _ body: (ServeRunner) async throws -> T
     ) async throws -> T {
-        let server = try await start(auth: auth, database: database, environment: environment)
+        let server = try await start(auth: auth, database: database, environment: environment, scheduler: scheduler)
         do {
             let result = try await body(server)
             await server.finish()
