@@ -84,6 +84,8 @@ enum ProcessView {
         var changes: [(StepRecord, Rendering.Change)]
         var ledger: (bySteps: [UUID: [LedgerEntry]], uncommitted: [[LedgerEntry]])
         var inputs: [InputStateRecord]
+        /// The schedule run that started it, if a schedule did.
+        var scheduleRun: ScheduleRun?
 
         static func load(_ id: ProcessID, store: any WorkflowStore, registry: WorkflowRegistry) async throws -> Loaded? {
             guard let records = try await store.processRecords(id) else { return nil }
@@ -92,7 +94,8 @@ enum ProcessView {
             for key in State.reservedKeys { initial[raw: key] = record.state[raw: key] ?? steps.first?.state[raw: key] }
             return Loaded(
                 record: record, currentVersion: registry[record.workflowName]?.version, changes: Rendering.stepChanges(steps, initial: initial),
-                ledger: LedgerView.split(records.ledger, steps: steps), inputs: inputs)
+                ledger: LedgerView.split(records.ledger, steps: steps), inputs: inputs,
+                scheduleRun: try await store.scheduleRun(startedProcess: id))
         }
     }
 
@@ -107,12 +110,14 @@ enum ProcessView {
         guard let view = try await Loaded.load(id, store: runtime.store, registry: runtime.engine.registry) else {
             throw CLIError("process \(id) does not exist")
         }
-        printText(view.record, currentVersion: view.currentVersion, changes: view.changes, ledger: view.ledger, inputs: view.inputs)
+        printText(
+            view.record, currentVersion: view.currentVersion, changes: view.changes, ledger: view.ledger, inputs: view.inputs,
+            scheduleRun: view.scheduleRun)
     }
 
     private static func printText(
         _ record: ProcessRecord, currentVersion: String?, changes: [(StepRecord, Rendering.Change)],
-        ledger: (bySteps: [UUID: [LedgerEntry]], uncommitted: [[LedgerEntry]]), inputs: [InputStateRecord]
+        ledger: (bySteps: [UUID: [LedgerEntry]], uncommitted: [[LedgerEntry]]), inputs: [InputStateRecord], scheduleRun: ScheduleRun?
     ) {
         print("process   \(record.processID)")
         print("workflow  \(record.workflowName) (version \(record.workflowVersion))")
@@ -124,6 +129,7 @@ enum ProcessView {
         }
         print("status    \(record.status.rawValue)" + (record.lastStep.map { " (last step: \($0))" } ?? ""))
         print("started   \(Rendering.shortTime(record.startedAt)) by \(record.createdBy)")
+        if let run = scheduleRun { print("schedule  \(run.scheduleName) (due \(Rendering.shortTime(run.dueAt)))") }
         if let reason = record.failedReason { print("reason    \(reason)") }
         if let owner = record.leaseOwner, let until = record.leaseExpiresAt {
             if Rendering.isStranded(record) {

@@ -33,6 +33,7 @@ enum ResourceJSON {
         guard let view = try await ProcessView.Loaded.load(id, store: store, registry: registry) else { return nil }
         guard case .object(var object) = Rendering.process(view.record, currentVersion: view.currentVersion) else { return nil }
         object["state"] = view.record.state.json
+        object["schedule"] = view.scheduleRun.map(ScheduleView.json) ?? .null
         object["form"] = Rendering.form(view.record.form)
         object["form_schema"] = view.record.form?.jsonSchema ?? .null
         object["steps"] = .array(
