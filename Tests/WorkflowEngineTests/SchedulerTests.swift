@@ -13,7 +13,7 @@ struct SchedulerTests {
     static let task = WorkflowDefinition(name: "nightly_check", target: .system, description: "a task to schedule", steps: StepList([done]))
 
     /// Stands for the PostgreSQL cases the store tests below drop without a server.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(6)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(7)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
     }
@@ -167,5 +167,34 @@ struct SchedulerTests {
         #expect(checks[0].dueAt == now + 1, "later changes do not push the check back")
         #expect(try await store.takeDueDriftChecks(now: now + 5, limit: 10).isEmpty, "a check is taken once")
         #expect(try await store.isOwnNetBoxRequest("r0") == false)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aCheckForTheOrchestratorsOwnNetBoxCallsOrAGoneSubscriptionStartsNothing(kind: StoreKind) async throws {
+        let temporary = try await TemporaryStore(kind: kind, workflows: [Self.task])
+        let store = temporary.store
+        let clock = ManualClock(Self.instant("2026-06-01T10:30:00Z"))
+        let engine = try Engine.testing(store: store, workflows: [Self.task], clock: clock)
+        // A write this orchestrator made, answered under NetBox request id "own-1".
+        let process = try await engine.enqueue(Self.task.name, user: "alice")
+        let entry = LedgerEntry(
+            entryID: UUID(), processID: process, step: "one", execution: UUID(), attempt: 1, runner: "r", subscriptionID: nil, action: .update,
+            objectType: "dcim.cable", objectID: 7, startedAt: clock.now)
+        _ = try await store.recordIntent(entry, fence: nil)
+        _ = try await store.recordOutcome(
+            entry.entryID, .done, objectID: 7, label: nil, answer: nil, error: nil, at: clock.now, netboxRequestID: "own-1")
+        let (own, gone) = (UUID(), UUID())
+        func delivery(_ body: String, request: String, owner: UUID) -> NetBoxDelivery {
+            NetBoxDelivery(
+                bodySHA256: body, receivedAt: clock.now, requestID: request, event: "updated", objectType: "dcim.cable", objectID: 7, owners: [owner])
+        }
+        _ = try await store.recordDelivery(delivery("a", request: "own-1", owner: own), checkDueAt: clock.now + 1)
+        _ = try await store.recordDelivery(delivery("b", request: "someone-else", owner: gone), checkDueAt: clock.now + 1)
+        clock.advance(by: .seconds(2))
+        let report = try await Scheduler(engine: engine, store: store).tick()
+        #expect(report.validations.isEmpty)
+        #expect(report.skippedChecks[own]?.contains("own NetBox call") == true, "\(report.skippedChecks)")
+        #expect(report.skippedChecks[gone]?.contains("no longer exists") == true, "\(report.skippedChecks)")
+        #expect(try await store.processes(ProcessFilter(limit: 10)).count == 1, "only the process made above")
     }
 }
