@@ -93,6 +93,16 @@ struct WebUI: Sendable {
         router.get("/map") { request, context in
             try await page(request, context) { _ in try await map(request.uri.queryParameters) }
         }
+        router.get("/schedules") { request, context in
+            try await page(request, context) { identity in try await schedules(identity, notice: request.uri.queryParameters.get("notice")) }
+        }
+        for action in ["pause", "resume", "run"] {
+            router.post("/schedules/:name/\(action)") { request, context in
+                try await page(request, context, posting: true) { identity in
+                    try await actOnSchedule(action, name: try context.parameters.require("name"), request: request, context: context, identity: identity)
+                }
+            }
+        }
     }
 
     // MARK: - Pages
