@@ -111,7 +111,9 @@ final class HookDeliverer: Service, Sendable {
                 let delivery = await post(event, named: name, to: hook, attempt: failures + 1)
                 attempts += 1
                 if delivery.succeeded {
-                    guard try await store.recordHookAttempt(hook.id, owner: owner, delivery: delivery, cursor: event.id, retryAt: nil) else { return attempts }
+                    guard try await store.recordHookAttempt(hook.id, owner: owner, delivery: delivery, cursor: event.id, retryAt: nil) else {
+                        return attempts
+                    }
                     cursor = event.id
                     failures = 0
                     skipped = false

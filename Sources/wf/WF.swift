@@ -22,7 +22,8 @@ struct WF: AsyncParsableCommand {
         subcommands: [
             Demo.self, Start.self, Plan.self, Resume.self, Retry.self, Abort.self, Recover.self, Processes.self, ProcessCommand.self, Workflows.self,
             FormCommand.self, NetBoxCommand.self, ProductsCommand.self, SubscriptionsCommand.self, SubscriptionCommand.self, AuditCommand.self,
-            WorkerCommand.self, WorkersCommand.self, ServeCommand.self, TokenCommand.self, ScheduleCommand.self, HookCommand.self, WebhookCommand.self, DB.self,
+            WorkerCommand.self, WorkersCommand.self, ServeCommand.self, TokenCommand.self, ScheduleCommand.self, HookCommand.self,
+            WebhookCommand.self, DB.self,
             Bench.self,
         ]
     )

@@ -60,13 +60,17 @@ struct LedgerStoreConformanceTests {
             let process = try await Self.running(store)
             let entry = Self.entry(process)
             _ = try await store.recordIntent(entry, fence: nil)
-            #expect(try await store.recordOutcome(entry.entryID, .notMade, objectID: nil, label: nil, answer: nil, error: "not found", at: F.at(11), netboxRequestID: nil))
             #expect(
-                try await store.recordOutcome(entry.entryID, .done, objectID: 5, label: "10.0.0.0/31", answer: ["id": 5], error: nil, at: F.at(12),
+                try await store.recordOutcome(
+                    entry.entryID, .notMade, objectID: nil, label: nil, answer: nil, error: "not found", at: F.at(11), netboxRequestID: nil))
+            #expect(
+                try await store.recordOutcome(
+                    entry.entryID, .done, objectID: 5, label: "10.0.0.0/31", answer: ["id": 5], error: nil, at: F.at(12),
                     netboxRequestID: "7c1e6a0e-4d3b-4f55-9a57-0d4e2f3b9a11"),
                 "the paused maker wakes and records what it made")
             #expect(
-                try await !store.recordOutcome(entry.entryID, .done, objectID: 6, label: "10.0.0.2/31", answer: nil, error: nil, at: F.at(13),
+                try await !store.recordOutcome(
+                    entry.entryID, .done, objectID: 6, label: "10.0.0.2/31", answer: nil, error: nil, at: F.at(13),
                     netboxRequestID: "b2b7f2d1-0000-4000-8000-000000000013"),
                 "settled: a second answer does not overwrite it")
             let stored = try #require(try await store.ledger(LedgerQuery(objectType: "ipam.prefix", objectID: 5)).first)
@@ -76,7 +80,9 @@ struct LedgerStoreConformanceTests {
             #expect(stored.finishedAt == F.at(12))
             // NetBox's id of the call that made it: its webhook deliveries are the orchestrator's own change.
             #expect(try await (store as! any DriftCheckStore).isOwnNetBoxRequest("7c1e6a0e-4d3b-4f55-9a57-0d4e2f3b9a11"))
-            #expect(try await (store as! any DriftCheckStore).isOwnNetBoxRequest("b2b7f2d1-0000-4000-8000-000000000013") == false, "the refused answer left no id")
+            #expect(
+                try await (store as! any DriftCheckStore).isOwnNetBoxRequest("b2b7f2d1-0000-4000-8000-000000000013") == false,
+                "the refused answer left no id")
         }
     }
 

@@ -153,7 +153,9 @@ struct SchedulerTests {
         // Ten changes within a second to what `a` owns, two of them also `b`'s; one repeated byte for byte.
         for index in 0..<10 {
             let owners = index < 2 ? [a, b] : [a]
-            #expect(try await store.recordDelivery(delivery("body\(index)", request: "r\(index % 3)", owners: owners, at: 0.1 * Double(index)), checkDueAt: now + 1))
+            #expect(
+                try await store.recordDelivery(
+                    delivery("body\(index)", request: "r\(index % 3)", owners: owners, at: 0.1 * Double(index)), checkDueAt: now + 1))
         }
         #expect(try await store.recordDelivery(delivery("body3", request: "r0", owners: [a], at: 0.5), checkDueAt: now + 1.5) == false)
         // Nobody owns this one: recorded, no check.

@@ -256,6 +256,12 @@ def main():
         assert page.locator("#processes tbody tr").count() == 2
         shot(page, "processes")
 
+        # The schedules page: the default hourly validation, with no buttons for an operator.
+        page.goto(BASE + "/schedules")
+        expect(page.locator("#schedule-validate-subscriptions-hourly")).to_contain_text("@hourly")
+        assert page.locator("#schedules button").count() == 0, "an operator is offered to change a schedule"
+        shot(page, "schedules")
+
         # A viewer is not offered what it may not do.
         if VIEWER:
             viewer = browser.new_context(viewport={"width": 1024, "height": 800}).new_page()

@@ -272,7 +272,9 @@ struct APISpecTests {
         #expect(refused.objectValue?["detail"]?.stringValue?.contains("hour 25") == true, "\(refused.jsonText)")
         try await api.check("POST", "/api/schedules", body: ["name": "x", "workflow": "no_such", "cron": "@daily"], token: tokens.admin, expect: 404)
         try await api.check("POST", "/api/schedules", body: ["name": "x", "cron": "@daily"], token: tokens.admin, expect: 400)
-        try await api.check("POST", "/api/schedules", body: ["name": "x", "workflow": "task_engine_check", "cron": "@daily", "when": 1], token: tokens.admin, expect: 400)
+        try await api.check(
+            "POST", "/api/schedules", body: ["name": "x", "workflow": "task_engine_check", "cron": "@daily", "when": 1], token: tokens.admin,
+            expect: 400)
         try await api.check("GET", "/api/schedules/nightly", token: tokens.viewer, expect: 200)
         try await api.check("GET", "/api/schedules/nope", token: tokens.viewer, expect: 404)
         let paused = try await api.check("POST", "/api/schedules/nightly/pause", token: tokens.admin, expect: 200)

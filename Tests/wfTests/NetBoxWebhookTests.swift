@@ -81,7 +81,9 @@ struct NetBoxWebhookTests {
             var tampered = first.body
             tampered[tampered.count - 3] = UInt8(ascii: "9")
             let other = NetBoxWebhook.signature(of: Array(first.body), secret: "another-secret-0123456789")
-            for (body, signature, why) in [(tampered, first.signature, "tampered"), (first.body, nil, "unsigned"), (first.body, other, "other secret")] {
+            for (body, signature, why) in [
+                (tampered, first.signature, "tampered"), (first.body, nil, "unsigned"), (first.body, other, "other secret"),
+            ] {
                 let answer = try await post(body, signature: signature)
                 #expect(answer.status == 403, "\(why): \(answer.text)")
             }

@@ -49,7 +49,8 @@ struct PostgresRestartTests {
             batch.append(try await engine.enqueue(EngineCheckTask.name, input: .merged(["step_millis": 40]), user: "restart"))
         }
         let workers = try (0..<4).map { index in
-            try LoggedWorker(wf, name: "worker\(index)", arguments: ["worker", "--no-scheduler", "--concurrency", "8", "--poll", "0.2", "--grace", "10"])
+            try LoggedWorker(
+                wf, name: "worker\(index)", arguments: ["worker", "--no-scheduler", "--concurrency", "8", "--poll", "0.2", "--grace", "10"])
         }
         defer { for worker in workers { worker.kill() } }
 

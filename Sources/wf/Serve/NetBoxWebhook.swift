@@ -40,7 +40,8 @@ enum NetBoxWebhook {
             let bytes = Array(body.readableBytesView)
             let store = runtime.store
             guard let secret = try await store.setting(secretSetting) else {
-                throw await refuse(request, store, "no NetBox webhook secret is set on this orchestrator; set one with `wf webhook secret --generate`")
+                throw await refuse(
+                    request, store, "no NetBox webhook secret is set on this orchestrator; set one with `wf webhook secret --generate`")
             }
             guard let signature = request.headers[HTTPField.Name("X-Hook-Signature")!] else {
                 throw await refuse(request, store, "the delivery has no X-Hook-Signature header; give the NetBox webhook the shared secret")
@@ -66,7 +67,8 @@ enum NetBoxWebhook {
     }
 
     private static func refuse(_ request: Request, _ store: any WorkflowStore, _ reason: String) async -> APIProblem {
-        let refusal = AccessRefusal(at: Date(), user: "netbox-webhook", method: request.method.rawValue, path: request.uri.path, status: 403, reason: reason)
+        let refusal = AccessRefusal(
+            at: Date(), user: "netbox-webhook", method: request.method.rawValue, path: request.uri.path, status: 403, reason: reason)
         try? await store.recordRefusal(refusal)
         return APIProblem(.forbidden, code: "bad_signature", reason)
     }

@@ -99,7 +99,8 @@ struct WebUI: Sendable {
         for action in ["pause", "resume", "run"] {
             router.post("/schedules/:name/\(action)") { request, context in
                 try await page(request, context, posting: true) { identity in
-                    try await actOnSchedule(action, name: try context.parameters.require("name"), request: request, context: context, identity: identity)
+                    try await actOnSchedule(
+                        action, name: try context.parameters.require("name"), request: request, context: context, identity: identity)
                 }
             }
         }

@@ -75,7 +75,8 @@ final class CrashingStore: ProcessStore {
         netboxRequestID: String?
     ) async throws -> Bool {
         if lost.withLock({ $0.remove(entryID) != nil }) { return true }
-        return try await base.recordOutcome(entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: at, netboxRequestID: netboxRequestID)
+        return try await base.recordOutcome(
+            entryID, outcome, objectID: objectID, label: label, answer: answer, error: error, at: at, netboxRequestID: netboxRequestID)
     }
     func claim(_ entryID: UUID, for execution: UUID) async throws -> Bool { try await base.claim(entryID, for: execution) }
     func markReleased(_ entryID: UUID, heldBy: UUID, at: Date) async throws -> Bool {

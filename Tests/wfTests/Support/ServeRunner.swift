@@ -39,7 +39,8 @@ actor ServeRunner {
         let runner = try WFRunner(database: database)
         let process = Process()
         process.executableURL = WFRunner.binary
-        process.arguments = ["serve", "--port", "0", "--grace", "5"] + (auth ? [] : ["--no-auth"]) + (scheduler ? [] : ["--no-scheduler"]) + arguments
+        process.arguments =
+            ["serve", "--port", "0", "--grace", "5"] + (auth ? [] : ["--no-auth"]) + (scheduler ? [] : ["--no-scheduler"]) + arguments
             + ["--database", runner.database]
         // As `WFRunner.launch` sets it up: no WF_DATABASE, a fixed $USER, the runner's directory as XDG_DATA_HOME.
         var environment = ProcessInfo.processInfo.environment
