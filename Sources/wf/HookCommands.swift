@@ -31,12 +31,13 @@ struct HookCommand: AsyncParsableCommand {
             try await runCommand {
                 guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false
                 else { throw CLIError("'\(url)' is not an http or https URL with a host", code: 64) }
-                let names = try HookEvent.parseList(events)
+                let names: [HookEvent]
+                do { names = try HookEvent.parseList(events) } catch let error as WorkflowError { throw CLIError("--events: \(error.message)", code: 64) }
                 if let secret, secret.count < 16 { throw CLIError("--secret must be at least 16 characters, to be worth signing with", code: 64) }
                 let runtime = try await Runtime.open(database)
                 let hook = try await runtime.store.addHook(
                     Hook(
-                        id: UUID(), url: url, events: names, secret: secret ?? TokenSecret.generate(), createdBy: actor.resolvedUser,
+                        id: UUID(), url: url, events: names, secret: secret ?? TokenSecret.generate(prefix: "wfh_"), createdBy: actor.resolvedUser,
                         createdAt: Date(), cursor: 0))
                 if output.json {
                     HookView.json(hook, showSecret: secret == nil).printJSON()

@@ -12,9 +12,10 @@ enum TokenSecret {
     /// recognised (by secret scanners too).
     static let prefix = "wft_"
 
-    /// A new secret: `wft_` and 32 random bytes from the system's generator, base64url
-    /// without padding (43 characters).
-    static func generate() -> String {
+    /// A new secret: `prefix` (`wft_` for a token; hooks and the NetBox webhook have their
+    /// own) and 32 random bytes from the system's generator, base64url without padding (43
+    /// characters).
+    static func generate(prefix: String = prefix) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return prefix + base64URL(Data(bytes))

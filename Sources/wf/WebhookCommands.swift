@@ -41,7 +41,7 @@ struct WebhookCommand: AsyncParsableCommand {
                 let store = runtime.store
                 let name = NetBoxWebhook.secretSetting
                 if generate || set != nil {
-                    let secret = set ?? TokenSecret.generate()
+                    let secret = set ?? TokenSecret.generate(prefix: "wfn_")
                     try await store.setSetting(name, value: secret, user: actor.resolvedUser, now: Date())
                     print(set == nil ? "secret: \(secret)" : "stored the secret")
                     print("Enter it as the Secret of the NetBox webhook whose URL ends in \(NetBoxWebhook.path).")
