@@ -32,7 +32,9 @@ struct HookCommand: AsyncParsableCommand {
                 guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false
                 else { throw CLIError("'\(url)' is not an http or https URL with a host", code: 64) }
                 let names: [HookEvent]
-                do { names = try HookEvent.parseList(events) } catch let error as WorkflowError { throw CLIError("--events: \(error.message)", code: 64) }
+                do { names = try HookEvent.parseList(events) } catch let error as WorkflowError {
+                    throw CLIError("--events: \(error.message)", code: 64)
+                }
                 if let secret, secret.count < 16 { throw CLIError("--secret must be at least 16 characters, to be worth signing with", code: 64) }
                 let runtime = try await Runtime.open(database)
                 let hook = try await runtime.store.addHook(
