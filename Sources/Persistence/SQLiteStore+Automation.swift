@@ -167,7 +167,12 @@ extension SQLiteStore: DriftCheckStore, SettingsStore {
     }
 
     public func takeDueDriftChecks(now: Date, limit: Int) async throws -> [DriftCheck] {
-        try await pool.write { db in
+        // Asked every second by every scheduler: a read first, so that an idle one takes no write lock.
+        let due = try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM drift_checks WHERE due_at <= ?)", arguments: [SQLiteTime.text(now)]) ?? false
+        }
+        guard due else { return [] }
+        return try await pool.write { db in
             try Row.fetchAll(
                 db,
                 sql:
@@ -255,7 +260,13 @@ extension SQLiteStore: HookStore {
     }
 
     public func leaseHooks(owner: String, now: Date, until: Date, limit: Int) async throws -> [Hook] {
-        try await pool.write { db in
+        // Asked every second by every deliverer: a read first, so that an idle one takes no write lock.
+        let behind = try await pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM hooks WHERE event_cursor < (SELECT coalesce(max(id), 0) FROM events))") ?? false
+        }
+        guard behind else { return [] }
+        return try await pool.write { db in
             try Row.fetchAll(
                 db,
                 sql: """

@@ -280,6 +280,8 @@ public final class Worker: Service, Sendable {
             } catch {
                 if Task.isCancelled { return }
                 engine.logger.warning("worker heartbeat failed", metadata: ["error": "\(error)"])
+                // The database failed: once it answers again, watch the runs that were in flight.
+                runs.withLock { $0.mustReconcile = true }
             }
         }
     }

@@ -49,29 +49,18 @@ final class HookDeliverer: Service, Sendable {
     }
 
     func run() async throws {
-        // Wake on new events, and at least every `interval` for retries that came due.
-        let signals = store.eventSignals()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var iterator = signals.makeAsyncIterator()
-                while await iterator.next() != nil, !Task.isCancelled {}
+        // A look every `interval`: for new events and for retries that came due.
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await deliverDue()
+            } catch {
+                logger.warning("hook delivery failed; trying again", metadata: ["error": "\(error)"])
             }
-            group.addTask { [self] in
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    do {
-                        try await deliverDue()
-                    } catch {
-                        logger.warning("hook delivery failed; trying again", metadata: ["error": "\(error)"])
-                    }
-                    do {
-                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-                    } catch {
-                        return
-                    }
-                }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            } catch {
+                return
             }
-            await group.next()
-            group.cancelAll()
         }
     }
 

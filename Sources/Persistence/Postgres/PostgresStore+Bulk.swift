@@ -6,7 +6,7 @@ import WorkflowEngine
 /// (text format) instead of one statement, and one round trip, per row.
 extension PostgresStore: BulkLoading {
     public func bulkLoad(_ batch: [BulkSubscription]) async throws -> BulkLoadCounts {
-        try await transaction { tx in
+        try await unboundedTransaction { tx in
             let rows = try BulkRows(batch, catalog: try await Self.bulkCatalog(tx), instanceIDsAreUUIDs: true)
             for table in rows.tables where !table.rows.isEmpty {
                 tx.counters.statement()

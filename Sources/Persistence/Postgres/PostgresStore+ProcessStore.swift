@@ -143,7 +143,7 @@ extension PostgresStore: ProcessStore {
             return
         }
         try await transaction { tx in
-            guard try await write(tx) == 1 else { throw try await refusal(of: commit) }
+            guard try await write(tx) == 1 else { throw try await self.refusal(of: commit) }
             // Without saves, the statement wrote the events itself.
             guard saves else { return }
             var versions: [EventDraft] = []

@@ -215,7 +215,7 @@ extension PostgresStore: SubscriptionStore {
     /// Runs `body` in a read-only transaction that sees one snapshot, as a SQLite read does:
     /// a model is read with several statements, and a save committed between two of them
     /// must not tear it.
-    private func snapshot<Result: Sendable>(_ body: (PostgresTransaction) async throws -> Result) async throws -> Result {
+    private func snapshot<Result: Sendable>(_ body: @escaping @Sendable (PostgresTransaction) async throws -> Result) async throws -> Result {
         try await transaction { tx in
             try await tx.rows("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             return try await body(tx)

@@ -120,7 +120,24 @@ public final class PostgresStore: Service, Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<Result: Sendable>(_ body: (PostgresTransaction) async throws -> Result) async throws -> Result {
+    /// A transaction not over within `location.queryTimeout` fails (`BoundedCall`): as a
+    /// single query can, a transaction whose connection closed under it (a restart) may
+    /// never answer, and a worker's step would wait on it for ever while its heartbeat kept
+    /// the lease. Migrations and bulk loads, which may rightly take longer, use
+    /// `unboundedTransaction`.
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresTransaction) async throws -> Result) async throws -> Result {
+        do {
+            return try await BoundedCall.run(location.queryTimeout, what: { "a transaction" }) {
+                try await self.unboundedTransaction(body)
+            }
+        } catch let timedOut as BoundedCall.TimedOut {
+            throw PostgresFailure.wrap(timedOut, location: location)
+        }
+    }
+
+    /// `transaction` without a time limit: for work that may rightly take long (a migration
+    /// waiting for another one's lock, a bulk load).
+    func unboundedTransaction<Result: Sendable>(_ body: (PostgresTransaction) async throws -> Result) async throws -> Result {
         counters.transaction()
         counters.statement(2)
         do {
@@ -146,7 +163,7 @@ public final class PostgresStore: Service, Sendable {
         let migrations = try Migration.bundled(dialect: "postgres").filter { pending.contains($0.version) }
         var applied: [Migration] = []
         for migration in migrations {
-            let didApply = try await transaction { tx -> Bool in
+            let didApply = try await unboundedTransaction { tx -> Bool in
                 try await tx.rows("SELECT pg_advisory_xact_lock(hashtext(\(self.lockName)))")
                 if let schema = self.location.schema {
                     try await tx.rows(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
