@@ -98,44 +98,55 @@ extension SQLiteStore: ProcessStore {
     }
 
     public func commitStep(_ commit: StepCommit) async throws {
+        try await pool.write { db in try self.commitStep(commit, db) }
+    }
+
+    /// Several steps in one transaction, in order: one commit for a run of pure steps and the
+    /// step after them (see `ProcessStore.commitSteps`).
+    public func commitSteps(_ commits: [StepCommit]) async throws {
+        try await pool.write { db in
+            for commit in commits { try self.commitStep(commit, db) }
+        }
+    }
+
+    /// `commit` inside the caller's transaction.
+    private func commitStep(_ commit: StepCommit, _ db: Database) throws {
         let stateText = commit.state.json.jsonText
         let formText = try commit.form.map { try JSONValue(encoding: $0).jsonText }
-        try await pool.write { db in
-            // As on PostgreSQL (where it can happen): nothing is logged after a step that is not.
-            if let follows = commit.follows,
-                try Int.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM process_steps WHERE process_id = ? AND stepid = ?"),
-                    arguments: [commit.step.processID.description, follows.uuidString.lowercased()]) == nil
-            {
-                throw commit.predecessorLost(database: path)
-            }
-            guard commit.status != .running else {
-                // The process runs on: append the row, fenced by the lease (one page written).
-                try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
-                guard db.changesCount == 1 else { throw commit.leaseLost }
-                try Self.insert(EventDraft.commit(commit, versions: try saveSubscriptions(of: commit, db)), db)
-                return
-            }
-            // The process stops: the process row takes the outcome and the lease is released.
-            try db.cachedStatement(
-                sql: """
-                    UPDATE processes SET last_status = ?, last_step = ?, state = ?, form = ?, failed_reason = ?, next_retry_at = ?,
-                        lease_owner = NULL, lease_expires_at = NULL, last_modified_at = ?
-                    WHERE process_id = ? AND lease_owner = ? AND last_status = 'running'
-                    """
-            ).execute(arguments: [
-                commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason,
-                SQLiteTime.text(commit.nextRetryAt), SQLiteTime.text(commit.step.completedAt), commit.step.processID.description,
-                commit.owner,
-            ])
-            guard db.changesCount == 1 else { throw commit.leaseLost }
-            try Self.insert(commit.step, stateText: stateText, db)
-            let versions = try saveSubscriptions(of: commit, db)
-            if commit.status.isFinal {
-                try Self.releaseLocks(of: commit.step.processID, completed: commit.status == .completed, db)
-            }
-            try Self.insert(EventDraft.commit(commit, versions: versions), db)
+        // As on PostgreSQL (where it can happen): nothing is logged after a step that is not.
+        if let follows = commit.follows,
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM process_steps WHERE process_id = ? AND stepid = ?"),
+                arguments: [commit.step.processID.description, follows.uuidString.lowercased()]) == nil
+        {
+            throw commit.predecessorLost(database: path)
         }
+        guard commit.status != .running else {
+            // The process runs on: append the row, fenced by the lease (one page written).
+            try Self.insert(commit.step, stateText: stateText, fencedBy: commit.owner, db)
+            guard db.changesCount == 1 else { throw commit.leaseLost }
+            try Self.insert(EventDraft.commit(commit, versions: try saveSubscriptions(of: commit, db)), db)
+            return
+        }
+        // The process stops: the process row takes the outcome and the lease is released.
+        try db.cachedStatement(
+            sql: """
+                UPDATE processes SET last_status = ?, last_step = ?, state = ?, form = ?, failed_reason = ?, next_retry_at = ?,
+                    lease_owner = NULL, lease_expires_at = NULL, last_modified_at = ?
+                WHERE process_id = ? AND lease_owner = ? AND last_status = 'running'
+                """
+        ).execute(arguments: [
+            commit.status.rawValue, commit.step.key.rawValue, stateText, formText, commit.failedReason,
+            SQLiteTime.text(commit.nextRetryAt), SQLiteTime.text(commit.step.completedAt), commit.step.processID.description,
+            commit.owner,
+        ])
+        guard db.changesCount == 1 else { throw commit.leaseLost }
+        try Self.insert(commit.step, stateText: stateText, db)
+        let versions = try saveSubscriptions(of: commit, db)
+        if commit.status.isFinal {
+            try Self.releaseLocks(of: commit.step.processID, completed: commit.status == .completed, db)
+        }
+        try Self.insert(EventDraft.commit(commit, versions: versions), db)
     }
 
     /// The subscriptions a step saved, in the step's own transaction; returns the versions' events.

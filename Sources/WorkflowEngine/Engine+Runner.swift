@@ -53,18 +53,44 @@ extension Engine {
             let commit = StepCommit(step: row, owner: configuration.runnerID, status: .completed, state: process.state)
             return try await self.commit(commit, to: current)
         }
+        // Pure steps that ran but are not committed yet, and the process as it was before them.
+        var pending: [StepCommit] = []
+        var beforePending = current
         while index < steps.endIndex {
             let step = steps[index]
             try Task.checkCancellation()
+            if !step.isPure && !pending.isEmpty {
+                // A step that calls out, asks or may stop the process runs only on committed ground.
+                let flushed = try await self.commit(pending, to: beforePending, activity: nil)
+                guard flushed.status == .running else { return flushed }
+                committed = pending.last?.step.stepID
+                pending = []
+            }
             var (commit, activity) = await execute(step, of: current, workflow: workflow, attempt: attempt, user: user)
             // Stop without writing when shutting down: the lease expires and the step runs
-            // again elsewhere, which the re-runnable-steps rule makes safe.
+            // again elsewhere (with the pure steps before it), which the re-runnable-steps rule makes safe.
             try Task.checkCancellation()
             if commit.status == .running && index + 1 == steps.endIndex {
                 commit.status = .completed
             }
-            commit.follows = committed
-            let outcome = try await self.commit(commit, to: current, activity: activity)
+            commit.follows = pending.last?.step.stepID ?? committed
+            if step.isPure && commit.status == .running && pending.count < Self.longestPureRun {
+                // Committed with the pure steps after it, before the next step that is not pure.
+                if pending.isEmpty { beforePending = current }
+                pending.append(commit)
+                current.state = commit.state
+                current.lastStep = step.key
+                index += 1
+                attempt = 1
+                continue
+            }
+            let outcome: ProcessOutcome
+            if pending.isEmpty {
+                outcome = try await self.commit(commit, to: current, activity: activity)
+            } else {
+                outcome = try await self.commit(pending + [commit], to: beforePending, activity: activity)
+                pending = []
+            }
             guard outcome.status == .running else { return outcome }
             committed = commit.step.stepID
             current.state = commit.state
@@ -81,6 +107,53 @@ extension Engine {
             }
         }
         return ProcessOutcome(current)
+    }
+
+    /// The most pure steps committed together: a long run of them still makes progress durable now and then.
+    static let longestPureRun = 32
+
+    /// Writes a run of pure steps' commits and the commit of the step after them in one
+    /// transaction. `process` is the process as it was before the first of them. When the
+    /// store refuses a subscription one of them saved, they are committed one by one instead,
+    /// so that the step whose save was refused fails with the reason and those before it stand.
+    private func commit(_ batch: [StepCommit], to process: ProcessRecord, activity: LedgerActivity?) async throws -> ProcessOutcome {
+        guard let last = batch.last else { return ProcessOutcome(process) }
+        try ProcessTransitions.check(.step, from: .running, to: last.status, processID: process.processID)
+        do {
+            try await store.commitSteps(batch)
+        } catch let error as WorkflowError where error.code == .leaseLost {
+            logger.warning(
+                "step results dropped: the process was taken over or aborted",
+                metadata: ["process.id": "\(process.processID)", "step.name": "\(last.step.key)", "steps": "\(batch.count)"])
+            await releaseLedger(of: last.step, activity: activity, succeeded: false)
+            guard let now = try await store.process(process.processID) else { throw error }
+            return ProcessOutcome(now)
+        } catch let error as WorkflowError where batch.contains(where: { !$0.subscriptions.isEmpty }) && Self.refusedSave.contains(error.code) {
+            var before = process
+            for (index, commit) in batch.enumerated() {
+                let outcome = try await self.commit(commit, to: before, activity: index == batch.count - 1 ? activity : nil)
+                guard outcome.status == .running else { return outcome }
+                before.state = commit.state
+                before.lastStep = commit.step.key
+            }
+            return ProcessOutcome(before)
+        }
+        if last.step.status.isPassed {
+            await releaseLedger(of: last.step, activity: activity, succeeded: true)
+        }
+        var after = process
+        after.status = last.status
+        after.state = last.state
+        after.lastStep = last.step.key
+        after.form = last.form
+        after.failedReason = last.failedReason
+        after.nextRetryAt = last.nextRetryAt
+        if last.status != .running {
+            logger.info(
+                "process stopped",
+                metadata: ["process.id": "\(process.processID)", "step.name": "\(last.step.key)", "status": "\(last.status.rawValue)"])
+        }
+        return ProcessOutcome(after)
     }
 
     /// Writes a step's commit; when the lease was lost, reports where the process is now.

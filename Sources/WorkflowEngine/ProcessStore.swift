@@ -33,6 +33,11 @@ public protocol ProcessStore: ChangeLedger {
     /// latest log row.
     func commitStep(_ commit: StepCommit) async throws
 
+    /// Writes several steps' commits in order, in one transaction, each as `commitStep` would:
+    /// all or none. The runner commits a run of pure steps this way, together with the step
+    /// after them, so that they cost one commit (each keeps its own log row).
+    func commitSteps(_ commits: [StepCommit]) async throws
+
     /// Marks a non-final process `aborted`, releases any lease and logs `log`. Returns nil,
     /// writing nothing, when the process is already final.
     func abort(_ processID: ProcessID, reason: String, log: StepRecord) async throws -> ProcessRecord?

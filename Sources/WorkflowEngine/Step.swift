@@ -97,10 +97,17 @@ public struct Step: Sendable {
     /// For an input step: checks across the fields of its answer, given the process state
     /// with the answer merged in. Runs at resume, before anything is stored.
     public var inputValidator: (@Sendable (State) -> [FieldProblem])?
+    /// A pure step changes only the process state and the subscriptions it saves: it calls
+    /// out to nothing (no NetBox), asks no one, and reads from the store nothing an earlier
+    /// step of its run saved. The runner commits a run of pure steps together with the step
+    /// after them, in one transaction (each with its own log row, state, user and times);
+    /// after a crash the uncommitted ones simply run again, as re-runnable steps may.
+    public var isPure: Bool
     let body: Body
 
-    public init(_ key: StepKey, retry: RetryPolicy = .standard, body: @escaping Body) {
+    public init(_ key: StepKey, retry: RetryPolicy = .standard, pure: Bool = false, body: @escaping Body) {
         self.key = key
+        self.isPure = pure
         self.retryPolicy = retry
         self.condition = nil
         self.inputValidator = nil
@@ -108,8 +115,8 @@ public struct Step: Sendable {
     }
 
     /// A step that always succeeds with the updates `body` returns.
-    public static func updating(_ key: StepKey, _ body: @escaping @Sendable (StepContext) async throws -> State) -> Step {
-        Step(key) { context in .success(try await body(context)) }
+    public static func updating(_ key: StepKey, pure: Bool = false, _ body: @escaping @Sendable (StepContext) async throws -> State) -> Step {
+        Step(key, pure: pure) { context in .success(try await body(context)) }
     }
 
     /// A step that stops the process until a person answers `form` (built from the state).

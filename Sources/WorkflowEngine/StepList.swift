@@ -57,7 +57,7 @@ extension Step {
 public let begin = StepList()
 
 /// The last step of a workflow: completes the process.
-public let done = Step("done", retry: .never) { _ in .complete(State()) }
+public let done = Step("done", retry: .never, pure: true) { _ in .complete(State()) }
 
 /// Runs steps only when `predicate` holds for the state at the time each would run;
 /// otherwise each is logged as `skipped`. Keys stay the steps' own.

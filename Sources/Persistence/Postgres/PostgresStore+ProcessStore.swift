@@ -113,6 +113,29 @@ extension PostgresStore: ProcessStore {
     /// step. A commit that stops the process has no next one to catch it: it is a transaction,
     /// whose COMMIT answers only once committed.
     public func commitStep(_ commit: StepCommit) async throws {
+        let (bound, running, saves) = try stepBinds(commit)
+        if !saves && running {
+            guard try await execute(FencedStepInsert(binds: bound)) == 1 else { throw try await refusal(of: commit) }
+            return
+        }
+        try await transaction { tx in try await self.commitStep(commit, bound: bound, in: tx) }
+    }
+
+    /// Several steps in one transaction, in order: one commit for a run of pure steps and the
+    /// step after them (see `ProcessStore.commitSteps`).
+    public func commitSteps(_ commits: [StepCommit]) async throws {
+        guard commits.count > 1 else {
+            if let commit = commits.first { try await commitStep(commit) }
+            return
+        }
+        let bound = try commits.map { try stepBinds($0).binds }
+        try await transaction { tx in
+            for (commit, binds) in zip(commits, bound) { try await self.commitStep(commit, bound: binds, in: tx) }
+        }
+    }
+
+    /// The bindings of the statement that logs `commit`, and what kind of commit it is.
+    private func stepBinds(_ commit: StepCommit) throws -> (binds: PostgresBindings, running: Bool, saves: Bool) {
         let stateText = commit.state.json.jsonText
         var binds = Self.stepBindings(commit.step, stateText: stateText)
         binds.append(commit.owner)
@@ -129,33 +152,26 @@ extension PostgresStore: ProcessStore {
         let saves = !commit.subscriptions.isEmpty
         Self.appendStepEvents(saves ? [] : EventDraft.commit(commit), channel: eventChannel, to: &binds)
         binds.append(commit.follows)
-        let bound = binds
-        @Sendable func write(_ tx: PostgresTransaction?) async throws -> Int {
-            switch (running, tx) {
-            case (true, let tx?): try await tx.execute(FencedStepInsert(binds: bound))
-            case (true, nil): try await execute(FencedStepInsert(binds: bound))
-            case (false, let tx?): try await tx.execute(StoppingStepCommit(binds: bound))
-            case (false, nil): try await execute(StoppingStepCommit(binds: bound))
+        return (binds, running, saves)
+    }
+
+    /// `commit` inside the caller's transaction: its statement, then its saves and their events.
+    private func commitStep(_ commit: StepCommit, bound: PostgresBindings, in tx: PostgresTransaction) async throws {
+        let written =
+            commit.status == .running
+            ? try await tx.execute(FencedStepInsert(binds: bound)) : try await tx.execute(StoppingStepCommit(binds: bound))
+        guard written == 1 else { throw try await refusal(of: commit) }
+        // Without saves, the statement wrote the events itself.
+        guard !commit.subscriptions.isEmpty else { return }
+        var versions: [EventDraft] = []
+        for write in commit.subscriptions {
+            if let version = try await Self.save(
+                write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)
+            {
+                versions.append(version)
             }
         }
-        if !saves && running {
-            guard try await write(nil) == 1 else { throw try await refusal(of: commit) }
-            return
-        }
-        try await transaction { tx in
-            guard try await write(tx) == 1 else { throw try await self.refusal(of: commit) }
-            // Without saves, the statement wrote the events itself.
-            guard saves else { return }
-            var versions: [EventDraft] = []
-            for write in commit.subscriptions {
-                if let version = try await Self.save(
-                    write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)
-                {
-                    versions.append(version)
-                }
-            }
-            try await Self.insert(EventDraft.commit(commit, versions: versions), channel: self.eventChannel, tx)
-        }
+        try await Self.insert(EventDraft.commit(commit, versions: versions), channel: eventChannel, tx)
     }
 
     /// Why a commit wrote nothing: the step it follows is not in the log (a write acknowledged

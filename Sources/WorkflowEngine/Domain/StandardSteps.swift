@@ -1,17 +1,18 @@
 import Foundation
 
-/// The steps every product's workflows share, as in orchestrator-core.
+/// The steps every product's workflows share, as in orchestrator-core. All are pure (see
+/// `Step.isPure`): a run of them commits once, before the next step that calls out.
 public enum StandardSteps {
     /// Saves the subscription the state carries (built by an earlier step) as its first
     /// version, linking it to this process.
-    public static let storeProcessSubscription = Step("store_process_subscription", retry: .never) { context in
+    public static let storeProcessSubscription = Step("store_process_subscription", retry: .never, pure: true) { context in
         .success(try context.save(try context.subscriptionModel()))
     }
 
     /// Moves the subscription to `lifecycle`, checking the product's graph and the fields that
     /// lifecycle requires. Active sets the start date, terminated the end date.
     public static func setStatus(_ lifecycle: Lifecycle) -> Step {
-        Step(StepKey("set_status_\(lifecycle.rawValue)"), retry: .never) { context in
+        Step(StepKey("set_status_\(lifecycle.rawValue)"), retry: .never, pure: true) { context in
             var model = try context.subscriptionModel()
             try context.products.product(named: model.productName).checkTransition(of: model, to: lifecycle)
             model.status = lifecycle
@@ -23,7 +24,7 @@ public enum StandardSteps {
 
     /// Loads the subscription the process works on (`subscription_id`) into the state. Its lock,
     /// taken when the process was created, already marks it out of sync.
-    public static let unsync = Step("unsync", retry: .never) { context in
+    public static let unsync = Step("unsync", retry: .never, pure: true) { context in
         guard let text = context.state[raw: "subscription_id"]?.stringValue, let id = UUID(uuidString: text) else {
             throw StepError("the process has no subscription_id to work on")
         }
@@ -34,7 +35,7 @@ public enum StandardSteps {
 
     /// Refuses to go on while aborted processes left changes in the subscription that nobody
     /// confirmed as applied: a validate must not mark in sync what the devices never got.
-    public static let checkUnconfirmedChanges = Step("check_unconfirmed_changes", retry: .never) { context in
+    public static let checkUnconfirmedChanges = Step("check_unconfirmed_changes", retry: .never, pure: true) { context in
         let model = try context.subscriptionModel()
         let unconfirmed = try await context.unconfirmedChanges(of: model.subscriptionID)
         guard unconfirmed.isEmpty else {
@@ -47,7 +48,7 @@ public enum StandardSteps {
     }
 
     /// Saves the subscription as in sync again: the last save of a modify, terminate or validate.
-    public static let resync = Step("resync", retry: .never) { context in
+    public static let resync = Step("resync", retry: .never, pure: true) { context in
         var model = try context.subscriptionModel()
         model.insync = true
         return .success(try context.save(model))

@@ -6,7 +6,8 @@ import WorkflowEngine
 /// product with one block of five values; the model is built (initial), stored, given its
 /// two loopbacks and its node status, moved to provisioning, then to active and back in
 /// sync. Every change is saved through `context.save`, as the real workflows save theirs:
-/// a new version with its diff, in the step's own commit. No NetBox: the steps only compute.
+/// a new version with its diff, in the step's own log row. No NetBox: the steps only compute,
+/// so they are pure (`Step.isPure`) and the run commits them together.
 enum NodeScenario {
     struct Block: ProductBlock {
         static let blockName = "BenchNodeBlock"
@@ -41,7 +42,7 @@ enum NodeScenario {
         name: "Bench Node", type: "BenchNode", description: "The reference engine's benchmark product", rootAttribute: "node", root: Block.self,
         workflows: [workflowName], uniqueFields: [], describe: { node in node.nodeName.map { "Bench node \($0)" } })
 
-    /// Eight steps and `done` in the create frame: nine step commits and the create's.
+    /// Eight steps and `done` in the create frame, all pure: nine log rows in one commit, and the create's.
     static var workflow: WorkflowDefinition {
         WorkflowFrames.create(
             workflowName, description: "create_node as the reference engine's benchmark runs it",
@@ -49,7 +50,7 @@ enum NodeScenario {
                 >>> StandardSteps.setStatus(.provisioning))
     }
 
-    static let constructModel = Step("construct_node_model") { context in
+    static let constructModel = Step("construct_node_model", pure: true) { context in
         let id = context.makeID()
         let name = "bench-" + id.uuidString.lowercased().prefix(8)
         let block = Block(nodeName: name, nodeStatus: "planned", nodeDescription: "benchmark node \(name)")
@@ -58,20 +59,20 @@ enum NodeScenario {
         return .success(["subscription": model.json])
     }
 
-    static let assignIPv4 = Step("assign_ipv4_loopback") { context in
+    static let assignIPv4 = Step("assign_ipv4_loopback", pure: true) { context in
         var subscription = try context.subscription(Block.self)
         let host = address(of: subscription.subscriptionID)
         subscription.root.ipv4Loopback = "10.\(host / 65536 % 256).\(host / 256 % 256).\(host % 256)/32"
         return .success(try context.save(subscription))
     }
 
-    static let assignIPv6 = Step("assign_ipv6_loopback") { context in
+    static let assignIPv6 = Step("assign_ipv6_loopback", pure: true) { context in
         var subscription = try context.subscription(Block.self)
         subscription.root.ipv6Loopback = "fc00::\(String(address(of: subscription.subscriptionID), radix: 16))/128"
         return .success(try context.save(subscription))
     }
 
-    static let setNodeStatus = Step("set_node_status") { context in
+    static let setNodeStatus = Step("set_node_status", pure: true) { context in
         var subscription = try context.subscription(Block.self)
         subscription.root.nodeStatus = "active"
         return .success(try context.save(subscription))

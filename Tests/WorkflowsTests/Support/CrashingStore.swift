@@ -17,6 +17,8 @@ final class CrashingStore: ProcessStore {
     /// its record): matched on the intent, the outcome silently not written.
     let losesOutcome: @Sendable (LedgerEntry) -> Bool
     private let lost = Mutex<Set<UUID>>([])
+    /// The step keys of each commit the runner sent, in order: one list per transaction.
+    let commits = Mutex<[[StepKey]]>([])
 
     init(
         _ base: any ProcessStore, crashingAfter steps: Set<StepKey>, beforeIntent: @escaping @Sendable (LedgerEntry) async -> Void = { _ in },
@@ -44,6 +46,15 @@ final class CrashingStore: ProcessStore {
         let crash = pending.withLock { $0.remove(commit.step.key) != nil }
         if crash { throw Crash(step: commit.step.key) }
         try await base.commitStep(commit)
+        self.commits.withLock { $0.append([commit.step.key]) }
+    }
+
+    func commitSteps(_ commits: [StepCommit]) async throws {
+        if let crashing = commits.first(where: { commit in pending.withLock { $0.remove(commit.step.key) != nil } }) {
+            throw Crash(step: crashing.step.key)
+        }
+        try await base.commitSteps(commits)
+        self.commits.withLock { $0.append(commits.map(\.step.key)) }
     }
 
     func syncWorkflows(_ workflows: [WorkflowDefinition], now: Date) async throws { try await base.syncWorkflows(workflows, now: now) }
