@@ -35,7 +35,8 @@ public enum EngineCheckTask: Workflow {
     static let runner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
 
     static func checkStep(_ number: Int) -> Step {
-        Step.updating(StepKey("check_\(number)")) { context in
+        // Pure: a step of the check only records and waits, so a run of them commits once.
+        Step.updating(StepKey("check_\(number)"), pure: true) { context in
             let millis = try context[stepMillis]
             if millis > 0 { try await context.sleep(for: .milliseconds(millis)) }
             return ["ran_\(number)_on": .string(runner)]

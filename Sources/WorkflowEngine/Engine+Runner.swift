@@ -74,7 +74,9 @@ extension Engine {
                 commit.status = .completed
             }
             commit.follows = pending.last?.step.stepID ?? committed
-            if step.isPure && commit.status == .running && pending.count < Self.longestPureRun {
+            // Shutting down: commit what ran, so that the process is handed over after it.
+            let draining = drain?.isSet ?? false
+            if step.isPure && commit.status == .running && pending.count < Self.longestPureRun && !draining {
                 // Committed with the pure steps after it, before the next step that is not pure.
                 if pending.isEmpty { beforePending = current }
                 pending.append(commit)

@@ -399,14 +399,14 @@ struct BenchReport {
         var lines = [
             "\(processes) processes x \(steps) steps (\(scenario)) on \(dialect)",
             "  bare commit (one row)    mean \(format(commitMeanMicros)) µs, p50 \(format(commitP50Micros)) µs: \(format(commitsPerSecond, 0)) commits/s",
-            "  limit                    \(format(limit, 0)) processes/s (commits/s / \(steps + 1))",
+            "  limit                    \(format(limit, 0)) processes/s at one commit per step (commits/s / \(steps + 1))",
             "one runner, inline:",
             "  processes/s              \(format(processesPerSecond, 0)) (\(format(100 * processesPerSecond / limit, 0))% of the limit)",
-            "  time per step            \(format(overheadPerStepMicros)) µs (mean, its own commit included)",
+            "  time per step            \(format(overheadPerStepMicros)) µs (mean, commits included)",
             stepP99Micros > 0
                 ? "  step latency             p50 \(format(stepP50Micros)) µs, p99 \(format(stepP99Micros)) µs"
                 : "  step latency             not timed in this scenario (whole processes are)",
-            "  beyond the step's commit \(format(overheadBeyondCommit, 2)) commits (goal: at most 1)",
+            "  beyond one commit a step \(format(overheadBeyondCommit, 2)) commits (goal: at most 1)",
             "  sent                     \(counts(statementsPerProcess, commitsPerProcess))",
             "  CPU per process          \(format(cpuMicrosPerProcess, 0)) µs in wf"
                 + (postgresCPUMicrosPerProcess.map { ", \(format($0, 0)) µs in PostgreSQL" } ?? ""),
