@@ -18,6 +18,7 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: [.customShort("n"), .long], help: "How many processes per measurement.") var processes = 1000
     @Option(name: [.customShort("k"), .long], help: "Trivial steps per process.") var steps = 9
+    @Flag(name: .long, help: "The trivial steps are pure: a run of them commits once (see Step.isPure).") var pure = false
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -95,7 +96,7 @@ struct Bench: AsyncParsableCommand {
             let store = try await Stores.openForBenchmark(location)
             try await store.migrate()
             let marks = StepMarks()
-            let workflow = scenario == .node ? NodeScenario.workflow : Self.trivialWorkflow(steps: steps, marks: marks)
+            let workflow = scenario == .node ? NodeScenario.workflow : Self.trivialWorkflow(steps: steps, pure: pure, marks: marks)
             let products = try ProductRegistry(scenario == .node ? [NodeScenario.product] : [])
             try await store.syncWorkflows([workflow], now: Date())
             if !products.products.isEmpty { _ = try await store.syncProducts(products.products, now: Date()) }
@@ -141,18 +142,18 @@ struct Bench: AsyncParsableCommand {
         await store.close()
     }
 
-    static func trivialWorkflow(steps: Int, marks: StepMarks) -> WorkflowDefinition {
+    static func trivialWorkflow(steps: Int, pure: Bool = false, marks: StepMarks) -> WorkflowDefinition {
         let clock = ContinuousClock()
         var list = begin
         for index in 1...steps {
             list =
                 list
-                >>> Step(StepKey("step_\(index)")) { _ in
+                >>> Step(StepKey("step_\(index)"), pure: pure) { _ in
                     if marks.recording.load(ordering: .relaxed) { marks.instants.withLock { $0.append(clock.now) } }
                     return .success(["step_\(index)": .int(index)])
                 }
         }
-        return WorkflowDefinition(name: "bench_trivial_\(steps)", target: .system, description: "benchmark", steps: list)
+        return WorkflowDefinition(name: "bench_trivial_\(steps)\(pure ? "_pure" : "")", target: .system, description: "benchmark", steps: list)
     }
 
     /// The floor and one inline runner, in interleaved rounds so that both see the same machine.
@@ -192,7 +193,8 @@ struct Bench: AsyncParsableCommand {
         let steps = workflow.steps.steps.count
         let perProcess = elapsed / processes
         return BenchReport(
-            dialect: store.dialect, scenario: scenario == .node ? "orchestrator-core's create_node" : "trivial", processes: processes,
+            dialect: store.dialect, scenario: scenario == .node ? "orchestrator-core's create_node" : pure ? "trivial, pure" : "trivial",
+            processes: processes,
             steps: steps, seconds: elapsed.seconds,
             processesPerSecond: Double(processes) / elapsed.seconds, overheadPerStepMicros: (perProcess / steps).seconds * 1e6,
             stepP50Micros: Self.percentile(stepLatencies, 0.50).seconds * 1e6, stepP99Micros: Self.percentile(stepLatencies, 0.99).seconds * 1e6,

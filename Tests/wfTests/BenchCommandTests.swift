@@ -36,6 +36,12 @@ struct BenchCommandTests {
         } else {
             #expect(report["commits_per_process"] == JSONValue.null, "SQLite does not count statements")
         }
+        // The same steps declared pure: the process's commit and one for its steps.
+        let pure = try wf.run(["bench", "--pure", "-n", "20", "-k", "3", "--commits", "20", "--workers", "1", "--json"])
+        #expect(pure.status == 0, "\(pure.stderr)")
+        let pureReport = try #require(try JSONValue.parse(pure.stdout).objectValue)
+        #expect(pureReport["scenario"]?.stringValue == "trivial, pure")
+        if kind == .postgres { #expect(number(pureReport["commits_per_process"]) == 2) }
     }
 
     @Test(arguments: StoreKind.available)
