@@ -186,6 +186,23 @@ extension SQLiteStore: DriftCheckStore, SettingsStore {
         }
     }
 
+    public func postponeDriftCheck(_ check: DriftCheck, to dueAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO drift_checks (subscription_id, first_at, due_at, changes, request_ids) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (subscription_id) DO UPDATE SET first_at = min(drift_checks.first_at, excluded.first_at),
+                        changes = drift_checks.changes + excluded.changes,
+                        request_ids = (SELECT json_group_array(value) FROM (
+                            SELECT value FROM json_each(drift_checks.request_ids) UNION SELECT value FROM json_each(excluded.request_ids)))
+                    """,
+                arguments: [
+                    Self.text(check.subscriptionID), SQLiteTime.text(check.firstAt), SQLiteTime.text(dueAt), check.changes,
+                    AutomationColumns.stringsText(check.requestIDs),
+                ])
+        }
+    }
+
     public func netBoxDeliveries(limit: Int) async throws -> [NetBoxDelivery] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM netbox_deliveries ORDER BY received_at DESC LIMIT ?", arguments: [limit]).map { row in

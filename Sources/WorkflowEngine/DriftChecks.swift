@@ -56,6 +56,9 @@ public protocol DriftCheckStore: Sendable {
     func recordDelivery(_ delivery: NetBoxDelivery, checkDueAt dueAt: Date) async throws -> Bool
     /// Removes and returns the checks due by `now` (each is returned to one caller only).
     func takeDueDriftChecks(now: Date, limit: Int) async throws -> [DriftCheck]
+    /// Puts a taken check back, due at `dueAt` (a subscription held by a running process is
+    /// checked once the holder has ended); merged with any check asked for meanwhile.
+    func postponeDriftCheck(_ check: DriftCheck, to dueAt: Date) async throws
     /// The newest deliveries first.
     func netBoxDeliveries(limit: Int) async throws -> [NetBoxDelivery]
     /// Whether some ledger entry recorded a write NetBox answered under `requestID`.

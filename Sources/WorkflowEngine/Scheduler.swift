@@ -41,6 +41,8 @@ public final class Scheduler: Service, Sendable {
         public var validations: [UUID: ProcessID] = [:]
         /// Drift checks taken but not acted on, with why.
         public var skippedChecks: [UUID: String] = [:]
+        /// Drift checks put back until the process holding their subscription has ended.
+        public var postponedChecks: [UUID: ProcessID] = [:]
     }
 
     public func run() async throws {
@@ -70,6 +72,10 @@ public final class Scheduler: Service, Sendable {
         for check in try await store.takeDueDriftChecks(now: now, limit: 100) {
             do {
                 report.validations[check.subscriptionID] = try await validate(check)
+            } catch let held as HeldSubscription {
+                // The holder may be the change's author or not: check once it has ended.
+                try await store.postponeDriftCheck(check, to: now + Self.heldRecheck)
+                report.postponedChecks[check.subscriptionID] = held.holder
             } catch let skipped as SkippedCheck {
                 report.skippedChecks[check.subscriptionID] = skipped.reason
                 engine.logger.info(
@@ -140,6 +146,13 @@ public final class Scheduler: Service, Sendable {
         var reason: String
     }
 
+    private struct HeldSubscription: Error {
+        var holder: ProcessID
+    }
+
+    /// How long a drift check waits while a process holds its subscription.
+    public static let heldRecheck: TimeInterval = 30
+
     /// Starts the validate workflow of the checked subscription's product.
     private func validate(_ check: DriftCheck) async throws -> ProcessID {
         if !check.requestIDs.isEmpty {
@@ -154,9 +167,7 @@ public final class Scheduler: Service, Sendable {
             throw SkippedCheck(reason: "the subscription no longer exists")
         }
         guard summary.status == .active else { throw SkippedCheck(reason: "the subscription is \(summary.status.rawValue), not active") }
-        if let holder = summary.lockedBy {
-            throw SkippedCheck(reason: "process \(holder) holds the subscription; its own end checks it, and the hourly validation is the net")
-        }
+        if let holder = summary.lockedBy { throw HeldSubscription(holder: holder) }
         let validate = engine.products[summary.productName]?.workflows.first { engine.registry[$0]?.target == .validate }
         guard let validate else { throw SkippedCheck(reason: "product \(summary.productName) has no validate workflow") }
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Persistence
+import Products
 import Testing
 import WorkflowEngine
 import WorkflowTestKit
@@ -13,7 +14,7 @@ struct SchedulerTests {
     static let task = WorkflowDefinition(name: "nightly_check", target: .system, description: "a task to schedule", steps: StepList([done]))
 
     /// Stands for the PostgreSQL cases the store tests below drop without a server.
-    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(7)))
+    @Test(.enabled(if: StoreKind.postgresURL != nil, StoreKind.postgresCasesSkipped(8)))
     func postgreSQLCasesRan() async throws {
         #expect(StoreKind.available.contains(.postgres))
     }
@@ -198,5 +199,43 @@ struct SchedulerTests {
         #expect(report.skippedChecks[own]?.contains("own NetBox call") == true, "\(report.skippedChecks)")
         #expect(report.skippedChecks[gone]?.contains("no longer exists") == true, "\(report.skippedChecks)")
         #expect(try await store.processes(ProcessFilter(limit: 10)).count == 1, "only the process made above")
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aCheckForAHeldSubscriptionWaitsUntilTheHolderHasEndedThenValidates(kind: StoreKind) async throws {
+        let validate = WorkflowDefinition(name: "validate_node", target: .validate, description: "stand-in", steps: StepList([done]))
+        let products = try ProductRegistry(ProductCatalog.all)
+        let temporary = try await TemporaryStore(kind: kind, workflows: [Self.task, validate], products: products.products)
+        let store = temporary.store
+        let clock = ManualClock(Self.instant("2026-06-01T10:30:00Z"))
+        let workflows = [Self.task, validate] + TemporaryStore.standIns(for: products.products, except: [validate])
+        let engine = try Engine.testing(store: store, workflows: workflows, products: products, clock: clock)
+        let node = try await store.seed(
+            NodeFlows.model(NodeFlows.node("rt1"), status: .active), product: try products.product(named: "Node"), now: clock.now)
+        // A process of someone's holds the Node.
+        let holderID = ProcessID(UUID())
+        let holder = ProcessRecord(
+            processID: holderID, workflowName: Self.task.name, workflowVersion: Self.task.version, isTask: true, status: .suspended,
+            state: ["process_id": .string(holderID.description)], createdBy: "alice", startedAt: clock.now, lastModifiedAt: clock.now)
+        try await store.insertProcess(
+            holder, inputs: [InputStateRecord(processID: holderID, input: State(), kind: .initialState, createdBy: "alice", inputTime: clock.now)],
+            locks: [SubscriptionLock(node.subscriptionID)])
+        let delivery = NetBoxDelivery(
+            bodySHA256: "x", receivedAt: clock.now, requestID: "someone-else", event: "updated", objectType: "dcim.device", objectID: 7,
+            owners: [node.subscriptionID])
+        _ = try await store.recordDelivery(delivery, checkDueAt: clock.now + 1)
+        let scheduler = Scheduler(engine: engine, store: store)
+        clock.advance(by: .seconds(2))
+        let first = try await scheduler.tick()
+        #expect(first.postponedChecks[node.subscriptionID] == holderID)
+        #expect(first.validations.isEmpty)
+        clock.advance(by: .seconds(Scheduler.heldRecheck / 2))
+        #expect(try await scheduler.tick().postponedChecks.isEmpty, "not looked at again before its time")
+        _ = try await engine.abort(holderID, user: "alice")
+        clock.advance(by: .seconds(Scheduler.heldRecheck))
+        let second = try await scheduler.tick()
+        let validation = try #require(second.validations[node.subscriptionID])
+        let process = try #require(try await store.process(validation))
+        #expect(process.workflowName == "validate_node" && process.createdBy == Scheduler.webhookUser)
     }
 }

@@ -158,6 +158,18 @@ extension PostgresStore: DriftCheckStore, SettingsStore {
         }
     }
 
+    public func postponeDriftCheck(_ check: DriftCheck, to dueAt: Date) async throws {
+        _ = try await committed(
+            """
+            INSERT INTO drift_checks (subscription_id, first_at, due_at, changes, request_ids)
+            VALUES (\(check.subscriptionID), \(check.firstAt.milliseconds), \(dueAt.milliseconds), \(check.changes),
+                \(AutomationColumns.stringsText(check.requestIDs))::jsonb)
+            ON CONFLICT (subscription_id) DO UPDATE SET first_at = LEAST(drift_checks.first_at, excluded.first_at),
+                changes = drift_checks.changes + excluded.changes,
+                request_ids = (SELECT jsonb_agg(DISTINCT value) FROM jsonb_array_elements(drift_checks.request_ids || excluded.request_ids))
+            """)
+    }
+
     public func netBoxDeliveries(limit: Int) async throws -> [NetBoxDelivery] {
         try await rows(
             """
