@@ -9,12 +9,14 @@ public enum HookEvent: String, Sendable, Hashable, CaseIterable {
     case processWaiting = "process.waiting"
     case processCompleted = "process.completed"
     case processFailed = "process.failed"
-    case processInconsistent = "process.inconsistent"
+    case processAPIUnavailable = "process.api_unavailable"
+    case processInconsistent = "process.inconsistent_data"
     case processAborted = "process.aborted"
     case stepCommitted = "step.committed"
     case subscriptionChanged = "subscription.changed"
 
-    /// What an event of the log is called for hooks; nil for a status no hook names.
+    /// What an event of the log is called for hooks: a status change is `process.<status>`,
+    /// the status as the API names it. Nil for a status no hook names (created: see processCreated).
     public init?(_ event: EngineEvent) {
         switch event.kind {
         case .processCreated: self = .processCreated

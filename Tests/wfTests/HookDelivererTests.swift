@@ -127,6 +127,17 @@ struct HookDelivererTests {
         #expect(try await store.hookDeliveries(of: hook.id, limit: 100).isEmpty)
     }
 
+    @Test func everyProcessStatusHasItsHookEventAndEveryEventKindIsNamed() throws {
+        for status in ProcessStatus.allCases where status != .created {
+            let event = EngineEvent(
+                id: 1, at: Date(), kind: .processStatus, processID: nil, subscriptionID: nil, data: ["to": .string(status.rawValue)])
+            #expect(HookEvent(event)?.rawValue == "process.\(status.rawValue)", "\(status)")
+        }
+        for kind in [EngineEventKind.processCreated, .stepCommitted, .subscriptionChanged] {
+            #expect(HookEvent(EngineEvent(id: 1, at: Date(), kind: kind, processID: nil, subscriptionID: nil, data: [:])) != nil, "\(kind)")
+        }
+    }
+
     @Test func eventNamesAreCheckedAndNamed() throws {
         #expect(try HookEvent.parseList("process.completed, process.failed") == [.processCompleted, .processFailed])
         #expect(try HookEvent.parseList("*") == HookEvent.allCases)
