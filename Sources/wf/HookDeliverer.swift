@@ -81,17 +81,22 @@ final class HookDeliverer: Service, Sendable {
         return attempts
     }
 
-    /// Sends `hook` the events after its cursor, in order, until one fails or none is left
-    /// (at most 500 per lease, so other hooks get their turn).
+    /// Sends `hook` the events after its cursor, in order, until one fails or none is left:
+    /// at most 500 per lease, so other hooks get their turn, and none started after half the
+    /// lease, so that the last one ends (10 s timeout) well before the lease could pass to
+    /// another runner, which would send the same events again, maybe out of order.
     private func deliver(_ hook: Hook) async throws -> Int {
         var cursor = hook.cursor
         var failures = hook.failures
         var attempts = 0
         var skipped = false
-        while attempts < 500 {
+        let started = ContinuousClock.now
+        let lastStart = started + .seconds(Self.leaseDuration / 2) - .seconds(Int64(timeout.nanoseconds / 1_000_000_000))
+        while attempts < 500 && ContinuousClock.now < lastStart {
             let events = try await store.events(after: cursor, matching: .all, limit: 100)
             guard !events.isEmpty else { break }
             for event in events {
+                guard ContinuousClock.now < lastStart else { break }
                 guard let name = HookEvent(event), hook.events.contains(name) else {
                     cursor = event.id
                     skipped = true
