@@ -270,7 +270,7 @@ enum ScheduleAdmin {
 /// How schedules and runs read, in text and in JSON (the API's shape too).
 enum ScheduleView {
     static func due(_ schedule: Schedule) -> String {
-        guard let next = schedule.nextDueAt else { return "at the next scheduler tick" }
+        guard let next = schedule.nextDueAt else { return "computed when a scheduler first runs" }
         guard let zone = TimeZone(identifier: schedule.timeZone), zone.identifier != "UTC" && zone.identifier != "GMT" else {
             return UTCTimeText.text(next, separator: " ", zone: " UTC").dropMilliseconds
         }

@@ -260,6 +260,7 @@ def main():
         page.goto(BASE + "/schedules")
         expect(page.locator("#schedule-validate-subscriptions-hourly")).to_contain_text("@hourly")
         assert page.locator("#schedules button").count() == 0, "an operator is offered to change a schedule"
+        assert page.locator("p.notice").count() == 0, "an empty notice is shown"
         shot(page, "schedules")
 
         # A viewer is not offered what it may not do.

@@ -33,7 +33,7 @@ extension WebUI {
             "schedules",
             [
                 "rows": rows, "has_rows": !rows.isEmpty, "runs": runs, "has_runs": !runs.isEmpty, "can_change": canChange,
-                "notice": notice ?? "",
+                "notice": notice ?? "", "has_notice": !(notice ?? "").isEmpty,
             ], nav: "schedules")
     }
 
