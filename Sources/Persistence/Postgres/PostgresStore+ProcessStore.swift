@@ -165,7 +165,7 @@ extension PostgresStore: ProcessStore {
         guard !commit.subscriptions.isEmpty else { return }
         var versions: [EventDraft] = []
         for write in commit.subscriptions {
-            if let version = try await Self.save(
+            if let version = try await save(
                 write, processID: commit.step.processID, step: commit.step.key, user: commit.step.createdBy, now: commit.step.completedAt, tx)
             {
                 versions.append(version)

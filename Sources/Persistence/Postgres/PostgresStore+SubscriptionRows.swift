@@ -12,17 +12,23 @@ extension PostgresStore {
     /// their values and relations, and a new version when anything changed. Returns the
     /// event of that version, for the caller to write with the transaction's others.
     @discardableResult
-    static func save(_ write: SubscriptionWrite, processID: ProcessID?, step: StepKey?, user: String, now: Date, _ tx: PostgresTransaction)
+    func save(_ write: SubscriptionWrite, processID: ProcessID?, step: StepKey?, user: String, now: Date, _ tx: PostgresTransaction)
         async throws -> EventDraft?
     {
         let model = write.model
         let product = write.product
         let id = model.subscriptionID
         let key = id.uuidString.lowercased()
-        guard let productRow = try await tx.rows("SELECT product_id FROM products WHERE name = \(product.name)").first else {
-            throw SubscriptionRowPlan.unknownProduct(product)
+        let productID: UUID
+        if let known = catalogIDs.withLock({ $0["product:" + product.name] }) {
+            productID = known
+        } else {
+            guard let productRow = try await tx.rows("SELECT product_id FROM products WHERE name = \(product.name)").first else {
+                throw SubscriptionRowPlan.unknownProduct(product)
+            }
+            productID = try productRow["product_id"].decode(UUID.self)
+            catalogIDs.withLock { $0["product:" + product.name] = productID }
         }
-        let productID = try productRow["product_id"].decode(UUID.self)
         // First: the upsert locks the subscription's row until commit, so saves of one
         // subscription run one after the other, and the version number below is free.
         let upserted = try await tx.rows(
@@ -36,8 +42,8 @@ extension PostgresStore {
             RETURNING locked_by
             """)
         let held = try processID != nil || upserted.first?["locked_by"].decode(UUID?.self) != nil
-        if let processID { try await hold(id, for: processID, tx) }
-        try await checkUnique(write, tx)
+        if let processID { try await Self.hold(id, for: processID, tx) }
+        try await Self.checkUnique(write, tx)
         let existing = try await tx.rows("SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = \(id)")
             .map { try $0["subscription_instance_id"].decode(UUID.self) }
         if !existing.isEmpty {
@@ -48,12 +54,12 @@ extension PostgresStore {
                 """)
         }
         let plan = try SubscriptionRowPlan(
-            write, owners: try await owners(of: BlockSchema.instanceIDs(in: model.root), tx),
+            write, owners: try await Self.owners(of: BlockSchema.instanceIDs(in: model.root), tx),
             blockIDs: try await blockIDs(product.root.allSchemas, tx), instanceIDsAreUUIDs: true)
-        try await insert(plan, tx)
-        try await removeBlocks(plan.gone(from: Set(existing.map(\.lowercased))), of: key, tx)
+        try await Self.insert(plan, tx)
+        try await Self.removeBlocks(plan.gone(from: Set(existing.map(\.lowercased))), of: key, tx)
         // The version: the model as now stored (read back, so it is exactly what a load gives).
-        guard let stored = try await loadSubscription(id, tx) else { return nil }
+        guard let stored = try await Self.loadSubscription(id, tx) else { return nil }
         let previous = try await tx.rows(
             "SELECT model::text AS model FROM subscription_versions WHERE subscription_id = \(id) ORDER BY version DESC LIMIT 1"
         )
@@ -71,7 +77,7 @@ extension PostgresStore {
             let version = try inserted.first?["version"].decode(Int.self) ?? 0
             event = .version(version, of: stored, held: held, processID: processID, step: step, user: user, at: now)
         }
-        if let processID { try await link(processID, id, now: now, tx) }
+        if let processID { try await Self.link(processID, id, now: now, tx) }
         return event
     }
 
@@ -118,11 +124,18 @@ extension PostgresStore {
         return owners
     }
 
-    private static func blockIDs(_ schemas: [BlockSchema], _ tx: PostgresTransaction) async throws -> [String: String] {
+    private func blockIDs(_ schemas: [BlockSchema], _ tx: PostgresTransaction) async throws -> [String: String] {
+        let names = schemas.map(\.name)
+        let known = catalogIDs.withLock { ids in names.compactMap { name in ids["block:" + name].map { (name, $0) } } }
+        if known.count == names.count { return Dictionary(known.map { ($0.0, $0.1.lowercased) }, uniquingKeysWith: { first, _ in first }) }
         var ids: [String: String] = [:]
-        for row in try await tx.rows("SELECT name, product_block_id FROM product_blocks WHERE name = ANY(\(schemas.map(\.name)))") {
-            ids[try row.string("name")] = try row["product_block_id"].decode(UUID.self).lowercased
+        var found: [String: UUID] = [:]
+        for row in try await tx.rows("SELECT name, product_block_id FROM product_blocks WHERE name = ANY(\(names))") {
+            let id = try row["product_block_id"].decode(UUID.self)
+            ids[try row.string("name")] = id.lowercased
+            found["block:" + (try row.string("name"))] = id
         }
+        catalogIDs.withLock { $0.merge(found) { _, new in new } }
         return ids
     }
 

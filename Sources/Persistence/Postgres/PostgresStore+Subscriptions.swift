@@ -5,7 +5,7 @@ import WorkflowEngine
 extension PostgresStore: SubscriptionStore {
     public func saveSubscription(_ write: SubscriptionWrite, user: String, now: Date) async throws {
         try await transaction { tx in
-            let version = try await Self.save(write, processID: nil, step: nil, user: user, now: now, tx)
+            let version = try await self.save(write, processID: nil, step: nil, user: user, now: now, tx)
             try await Self.insert(version.map { [$0] } ?? [], channel: self.eventChannel, tx)
         }
     }

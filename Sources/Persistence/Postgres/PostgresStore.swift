@@ -27,6 +27,10 @@ public final class PostgresStore: Service, Sendable {
     let eventListener: PostgresEventListener
     /// Statements and transactions sent, for the benchmark's per-process counts.
     let counters = StatementCounters()
+    /// The ids of products and product blocks by name, as saves look them up: a catalog row
+    /// keeps its id for good (the catalog sync updates a product in place and deletes none),
+    /// so each is read once per store instead of once per save.
+    let catalogIDs = Mutex<[String: UUID]>([:])
 
     /// The channel `LISTEN`ed on for enqueued work (one per schema, so that stores in
     /// different schemas of one database do not wake each other).
