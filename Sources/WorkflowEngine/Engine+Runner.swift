@@ -140,28 +140,12 @@ extension Engine {
             }
             return ProcessOutcome(before)
         }
-        if last.step.status.isPassed {
-            await releaseLedger(of: last.step, activity: activity, succeeded: true)
-        }
-        var after = process
-        after.status = last.status
-        after.state = last.state
-        after.lastStep = last.step.key
-        after.form = last.form
-        after.failedReason = last.failedReason
-        after.nextRetryAt = last.nextRetryAt
-        if last.status != .running {
-            logger.info(
-                "process stopped",
-                metadata: ["process.id": "\(process.processID)", "step.name": "\(last.step.key)", "status": "\(last.status.rawValue)"])
-        }
-        return ProcessOutcome(after)
+        return await committed(last, to: process, activity: activity)
     }
 
     /// Writes a step's commit; when the lease was lost, reports where the process is now.
     private func commit(_ commit: StepCommit, to process: ProcessRecord, activity: LedgerActivity? = nil) async throws -> ProcessOutcome {
         try ProcessTransitions.check(.step, from: .running, to: commit.status, processID: process.processID)
-        var after = process
         do {
             try await store.commitStep(commit)
         } catch let error as WorkflowError where error.code == .leaseLost {
@@ -185,9 +169,16 @@ extension Engine {
             failed.subscriptions = []
             return try await self.commit(failed, to: process, activity: activity)
         }
+        return await committed(commit, to: process, activity: activity)
+    }
+
+    /// The process after `commit` (the last of a run) was written: what its step made is
+    /// kept, and the process takes the commit's status, state, step, form and reason.
+    private func committed(_ commit: StepCommit, to process: ProcessRecord, activity: LedgerActivity?) async -> ProcessOutcome {
         if commit.step.status.isPassed {
             await releaseLedger(of: commit.step, activity: activity, succeeded: true)
         }
+        var after = process
         after.status = commit.status
         after.state = commit.state
         after.lastStep = commit.step.key
